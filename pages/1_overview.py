@@ -1,0 +1,10 @@
+"""Overview page (filled by issue 7)."""
+
+import streamlit as st
+
+from dashboard import state
+
+ctx = state.page_context()
+
+st.title("Overview")
+st.info("This page is being built: its numbers are not available yet.", icon=":material/construction:")

@@ -1,0 +1,10 @@
+"""Retention page (filled by issue 3)."""
+
+import streamlit as st
+
+from dashboard import state
+
+ctx = state.page_context()
+
+st.title("Retention")
+st.info("This page is being built: its numbers are not available yet.", icon=":material/construction:")

@@ -1,0 +1,10 @@
+"""Customer value page (filled by issue 4)."""
+
+import streamlit as st
+
+from dashboard import state
+
+ctx = state.page_context()
+
+st.title("Customer value")
+st.info("This page is being built: its numbers are not available yet.", icon=":material/construction:")

@@ -1,0 +1,10 @@
+"""Satisfaction page (filled by issue 5)."""
+
+import streamlit as st
+
+from dashboard import state
+
+ctx = state.page_context()
+
+st.title("Satisfaction")
+st.info("This page is being built: its numbers are not available yet.", icon=":material/construction:")

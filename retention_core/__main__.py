@@ -1,0 +1,3 @@
+from retention_core.cli import main
+
+raise SystemExit(main())

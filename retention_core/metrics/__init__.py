@@ -1,0 +1,1 @@
+"""Metric computations: each takes a DuckDB cursor and :class:`Filters`, returns polars."""

@@ -1,0 +1,56 @@
+"""Helpers shared by the metric modules: filter options, data bounds, periods."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import duckdb
+
+from retention_core.errors import InputError
+from retention_core.filters import PERIODS
+from retention_core.sql import load_sql, query_frame, query_one
+
+
+def list_filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Values of channel / country / device present anywhere in the workspace."""
+    frame = query_frame(con, load_sql("common/filter_options"))
+    out: dict[str, list[str]] = {"channel": [], "country": [], "device": []}
+    for dimension, value in frame.iter_rows():
+        out[dimension].append(value)
+    return out
+
+
+def data_bounds(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """(first date, last date) over all data, or None for an empty workspace."""
+    row = query_one(con, load_sql("common/data_bounds"))
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+def check_period(period: str) -> str:
+    if period not in PERIODS:
+        raise InputError(f"Unknown period {period!r}; use one of {', '.join(PERIODS)}")
+    return period
+
+
+def period_start(day: date, period: str) -> date:
+    """The first day of the ISO week / calendar month / quarter containing ``day``."""
+    check_period(period)
+    if isinstance(day, datetime):
+        day = day.date()
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+
+
+def next_period_start(day: date, period: str) -> date:
+    """The first day of the period after the one containing ``day``."""
+    start = period_start(day, period)
+    if period == "week":
+        return start + timedelta(days=7)
+    months = 1 if period == "month" else 3
+    month = start.month - 1 + months
+    return date(start.year + month // 12, month % 12 + 1, 1)

@@ -1,0 +1,296 @@
+"""The workspace: one DuckDB file holding the canonical tables and the list of imports.
+
+- Imports are idempotent: rows are keyed on ``order_id`` / ``response_id`` /
+  ``event_id``; a row already present with the same values is left alone, a row with
+  the same key and new values replaces the old one (a later export wins).
+- An import runs in one transaction: if anything fails, nothing changes.
+- ``version`` increases with every change; app-side caches key on it.
+- One process owns the file. Threads (Streamlit sessions) each get a cursor from
+  :meth:`Workspace.cursor`; writes are serialised by a lock so two imports at the same
+  time both land.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from retention_core.errors import InputError, WorkspaceError
+from retention_core.schema import COLUMNS, EXCLUDED_STATUSES, KEYS, KINDS, REQUIRED, Kind
+from retention_core.sql import load_sql, query_frame, quote_ident
+
+SCHEMA_VERSION = 1
+
+_POLARS_TYPES: dict[str, pl.DataType] = {
+    "VARCHAR": pl.String(),
+    "TIMESTAMP": pl.Datetime("us"),
+    "DOUBLE": pl.Float64(),
+    "BOOLEAN": pl.Boolean(),
+    "INTEGER": pl.Int32(),
+}
+
+
+def default_workspace_path() -> Path:
+    """``$RETENTION_WORKSPACE`` if set, else a per-user file under the XDG data home."""
+    env = os.environ.get("RETENTION_WORKSPACE")
+    if env:
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "retention-dashboard" / "workspace.duckdb"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did to the workspace."""
+
+    import_id: int
+    kind: Kind
+    rows: int
+    new: int
+    updated: int
+    unchanged: int
+
+
+def conform(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
+    """Return ``frame`` with exactly the canonical columns of ``kind``, canonically typed.
+
+    Missing optional columns become NULL. Raises :class:`InputError` when a required
+    column is absent or NULL, or a key is duplicated.
+    """
+    columns = COLUMNS[kind]
+    unknown = [c for c in frame.columns if c not in columns]
+    if unknown:
+        raise InputError(f"{kind}: columns {unknown} are not part of the {kind} table")
+    if kind == "orders" and "is_excluded" not in frame.columns:
+        status = frame.get_column("status") if "status" in frame.columns else None
+        excluded = (
+            status.str.to_lowercase().str.strip_chars().is_in(list(EXCLUDED_STATUSES)).fill_null(False)
+            if status is not None
+            else pl.Series([False] * frame.height)
+        )
+        frame = frame.with_columns(excluded.alias("is_excluded"))
+    if kind == "events" and "event_id" not in frame.columns:
+        frame = frame.with_columns(event_identity(frame).alias("event_id"))
+    if kind == "events" and "raw_event" not in frame.columns and "stage" in frame.columns:
+        frame = frame.with_columns(pl.col("stage").alias("raw_event"))
+    exprs = []
+    for name, sqltype in columns.items():
+        dtype = _POLARS_TYPES[sqltype]
+        if name in frame.columns:
+            col = pl.col(name)
+            if sqltype == "TIMESTAMP" and frame.schema[name] == pl.Date():
+                col = col.cast(pl.Datetime("us"))
+            elif sqltype == "TIMESTAMP" and isinstance(frame.schema[name], pl.Datetime):
+                tz = frame.schema[name].time_zone  # type: ignore[union-attr]
+                col = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None) if tz else col
+                col = col.dt.cast_time_unit("us")
+            exprs.append(col.cast(dtype).alias(name))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+    out = frame.select(exprs)
+    for name in REQUIRED[kind]:
+        nulls = out.get_column(name).null_count()
+        if nulls:
+            raise InputError(f"{kind}: required column {name!r} is empty in {nulls} row(s)")
+    key = KEYS[kind]
+    dup = out.height - out.get_column(key).n_unique()
+    if dup:
+        raise InputError(f"{kind}: {dup} duplicated {key} value(s); each must be unique")
+    return out
+
+
+def event_identity(frame: pl.DataFrame) -> pl.Series:
+    """A stable identity for an event row: hash of session, time, raw event and value.
+
+    Re-importing the same log (or an overlapping one) then finds the same events.
+    """
+    parts = [c for c in ("session_id", "customer_id", "event_at", "raw_event", "stage", "value")
+             if c in frame.columns]
+    hashed = frame.select(pl.struct(parts).hash(seed=0)).to_series()
+    return hashed.cast(pl.String).alias("event_id")
+
+
+class Workspace:
+    """A DuckDB database with the canonical tables.
+
+    Parameters
+    ----------
+    path
+        File to open (created if missing); ``":memory:"`` for a throw-away workspace;
+        ``None`` for :func:`default_workspace_path`.
+    read_only
+        Open an existing file without changing it.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        if path is None:
+            path = default_workspace_path()
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise WorkspaceError(f"Cannot open the workspace {self.path}: {exc}") from exc
+        if not read_only:
+            self._create_schema()
+
+    # -- connection -------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for the calling thread (DuckDB connections are not thread-safe)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _create_schema(self) -> None:
+        con = self._con
+        with self._lock:
+            for kind in KINDS:
+                cols = ", ".join(f"{quote_ident(n)} {t}" for n, t in COLUMNS[kind].items())
+                con.execute(f"create table if not exists {kind} ({cols}, import_id INTEGER)")
+            con.execute(load_sql("workspace/schema"))
+            rows = con.execute("select value from meta where key = 'schema_version'").fetchall()
+            if not rows:
+                con.execute("insert into meta values ('schema_version', $v), ('version', '0')",
+                            {"v": str(SCHEMA_VERSION)})
+
+    # -- state ------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        """Increases with every import, delete or reset; the cache key of every result."""
+        rows = self.cursor().execute("select value from meta where key = 'version'").fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def counts(self) -> dict[str, int]:
+        """Rows per canonical table (orders counts every stored order, excluded ones too)."""
+        cur = self.cursor()
+        return {k: cur.execute(f"select count(*) from {k}").fetchall()[0][0] for k in KINDS}
+
+    def is_empty(self) -> bool:
+        return not any(self.counts().values())
+
+    def has(self, kind: Kind) -> bool:
+        return self.counts()[kind] > 0
+
+    # -- imports ----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction; roll everything back if it raises."""
+        with self._lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            try:
+                yield cur
+                cur.execute("update meta set value = cast(cast(value as bigint) + 1 as varchar) "
+                            "where key = 'version'")
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+
+    def import_frame(self, kind: Kind, frame: pl.DataFrame, *, file_name: str,
+                     file_hash: str = "", preset: str | None = None,
+                     report: dict[str, Any] | None = None) -> ImportResult:
+        """Upsert canonical rows of ``kind`` and record the import.
+
+        Rows whose key exists with identical values are left alone (idempotent
+        re-import); rows whose key exists with other values are replaced.
+        """
+        staged = conform(kind, frame)
+        key = KEYS[kind]
+        cols = ", ".join(quote_ident(c) for c in COLUMNS[kind])
+        with self.transaction() as cur:
+            import_id = cur.execute("select coalesce(max(import_id), 0) + 1 from imports").fetchall()[0][0]
+            cur.register("incoming_rows", staged)
+            try:
+                cur.execute(
+                    f"create or replace temp table changed_rows as "
+                    f"select {cols} from incoming_rows except select {cols} from {kind}"
+                )
+                new, updated = cur.execute(
+                    f"select count(*) filter (where t.{key} is null), "
+                    f"count(*) filter (where t.{key} is not null) "
+                    f"from changed_rows c left join (select distinct {key} from {kind}) t "
+                    f"using ({key})"
+                ).fetchall()[0]
+                cur.execute(f"delete from {kind} where {key} in (select {key} from changed_rows)")
+                cur.execute(f"insert into {kind} ({cols}, import_id) "
+                            f"select {cols}, $id from changed_rows", {"id": import_id})
+                cur.execute("drop table changed_rows")
+            finally:
+                cur.unregister("incoming_rows")
+            cur.execute(
+                "insert into imports values ($id, $kind, $file, $at, $hash, $preset, $rows, "
+                "$new, $updated, $details)",
+                {"id": import_id, "kind": kind, "file": file_name,
+                 "at": datetime.now(UTC).replace(tzinfo=None), "hash": file_hash,
+                 "preset": preset, "rows": staged.height, "new": new, "updated": updated,
+                 "details": json.dumps(report or {}, default=str)},
+            )
+        return ImportResult(import_id, kind, staged.height, new, updated,
+                            staged.height - new - updated)
+
+    def list_imports(self) -> pl.DataFrame:
+        """One row per import, newest first, with the rows it still owns."""
+        return query_frame(self.cursor(), load_sql("workspace/list_imports"))
+
+    def import_details(self, import_id: int) -> dict[str, Any]:
+        rows = self.cursor().execute("select details from imports where import_id = $id",
+                                     {"id": import_id}).fetchall()
+        return json.loads(rows[0][0]) if rows and rows[0][0] else {}
+
+    def delete_import(self, import_id: int) -> None:
+        """Remove an import and the rows it (last) wrote."""
+        with self.transaction() as cur:
+            found = cur.execute("select kind from imports where import_id = $id",
+                                {"id": import_id}).fetchall()
+            if not found or found[0][0] not in KINDS:
+                raise WorkspaceError(f"There is no import number {import_id}")
+            cur.execute(f"delete from {found[0][0]} where import_id = $id", {"id": import_id})
+            cur.execute("delete from imports where import_id = $id", {"id": import_id})
+
+    def reset(self) -> None:
+        """Empty every table (the file stays)."""
+        with self.transaction() as cur:
+            for kind in KINDS:
+                cur.execute(f"delete from {kind}")
+            cur.execute("delete from imports")
+
+    def load_frames(self, **frames: pl.DataFrame) -> None:
+        """Import canonical frames directly (tests, demo data): ``orders=..., surveys=...``."""
+        for kind, frame in frames.items():
+            if frame is not None:
+                self.import_frame(kind, frame, file_name=f"{kind} (in memory)")  # type: ignore[arg-type]
+
+    @classmethod
+    def from_frames(cls, path: str | Path = ":memory:", **frames: pl.DataFrame) -> Workspace:
+        """A workspace (in memory by default) holding the given canonical frames."""
+        ws = cls(path)
+        ws.load_frames(**frames)
+        return ws
