@@ -1,0 +1,19 @@
+"""Shared test helpers. Fixtures are generated here or kept tiny under tests/data/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _no_user_workspace(tmp_path_factory, monkeypatch):
+    """Never touch the developer's real workspace: point the default at a temp file."""
+    if "RETENTION_WORKSPACE" not in os.environ:
+        path = tmp_path_factory.mktemp("default_ws") / "workspace.duckdb"
+        monkeypatch.setenv("RETENTION_WORKSPACE", str(path))
