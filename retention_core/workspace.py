@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,37 @@ def event_identity(frame: pl.DataFrame) -> pl.Series:
     return hashed.cast(pl.String).alias("event_id")
 
 
+@cache
+def _upsert_sql(kind: str) -> dict[str, str]:
+    """Statements on one canonical table.
+
+    The only identifiers are the canonical table and column names of ``schema.py``
+    (checked here), so the f-strings cannot carry anything from a file.
+    """
+    if kind not in KINDS:
+        raise WorkspaceError(f"Unknown table {kind!r}")
+    table = quote_ident(kind)
+    key = quote_ident(KEYS[kind])  # type: ignore[index]
+    cols = ", ".join(quote_ident(c) for c in COLUMNS[kind])  # type: ignore[index]
+    return {
+        "stage_changes": (  # rows that are new or differ from what is stored
+            f"create or replace temp table changed_rows as "  # noqa: S608
+            f"select {cols} from incoming_rows except select {cols} from {table}"
+        ),
+        "count_changes": (
+            f"select count(*) filter (where stored.{key} is null), "  # noqa: S608
+            f"count(*) filter (where stored.{key} is not null) "
+            f"from changed_rows left join (select distinct {key} from {table}) as stored "
+            f"using ({key})"
+        ),
+        "delete_changed": f"delete from {table} where {key} in (select {key} from changed_rows)",  # noqa: S608
+        "insert_changed": f"insert into {table} ({cols}, import_id) select {cols}, $id from changed_rows",  # noqa: S608
+        "delete_import": f"delete from {table} where import_id = $id",  # noqa: S608
+        "delete_all": f"delete from {table}",  # noqa: S608
+        "count": f"select count(*) from {table}",  # noqa: S608
+    }
+
+
 class Workspace:
     """A DuckDB database with the canonical tables.
 
@@ -189,7 +221,7 @@ class Workspace:
     def counts(self) -> dict[str, int]:
         """Rows per canonical table (orders counts every stored order, excluded ones too)."""
         cur = self.cursor()
-        return {k: cur.execute(f"select count(*) from {k}").fetchall()[0][0] for k in KINDS}
+        return {k: cur.execute(_upsert_sql(k)["count"]).fetchall()[0][0] for k in KINDS}
 
     def is_empty(self) -> bool:
         return not any(self.counts().values())
@@ -223,25 +255,15 @@ class Workspace:
         re-import); rows whose key exists with other values are replaced.
         """
         staged = conform(kind, frame)
-        key = KEYS[kind]
-        cols = ", ".join(quote_ident(c) for c in COLUMNS[kind])
+        sql = _upsert_sql(kind)
         with self.transaction() as cur:
             import_id = cur.execute("select coalesce(max(import_id), 0) + 1 from imports").fetchall()[0][0]
             cur.register("incoming_rows", staged)
             try:
-                cur.execute(
-                    f"create or replace temp table changed_rows as "
-                    f"select {cols} from incoming_rows except select {cols} from {kind}"
-                )
-                new, updated = cur.execute(
-                    f"select count(*) filter (where t.{key} is null), "
-                    f"count(*) filter (where t.{key} is not null) "
-                    f"from changed_rows c left join (select distinct {key} from {kind}) t "
-                    f"using ({key})"
-                ).fetchall()[0]
-                cur.execute(f"delete from {kind} where {key} in (select {key} from changed_rows)")
-                cur.execute(f"insert into {kind} ({cols}, import_id) "
-                            f"select {cols}, $id from changed_rows", {"id": import_id})
+                cur.execute(sql["stage_changes"])
+                new, updated = cur.execute(sql["count_changes"]).fetchall()[0]
+                cur.execute(sql["delete_changed"])
+                cur.execute(sql["insert_changed"], {"id": import_id})
                 cur.execute("drop table changed_rows")
             finally:
                 cur.unregister("incoming_rows")
@@ -272,14 +294,14 @@ class Workspace:
                                 {"id": import_id}).fetchall()
             if not found or found[0][0] not in KINDS:
                 raise WorkspaceError(f"There is no import number {import_id}")
-            cur.execute(f"delete from {found[0][0]} where import_id = $id", {"id": import_id})
+            cur.execute(_upsert_sql(found[0][0])["delete_import"], {"id": import_id})
             cur.execute("delete from imports where import_id = $id", {"id": import_id})
 
     def reset(self) -> None:
         """Empty every table (the file stays)."""
         with self.transaction() as cur:
             for kind in KINDS:
-                cur.execute(f"delete from {kind}")
+                cur.execute(_upsert_sql(kind)["delete_all"])
             cur.execute("delete from imports")
 
     def load_frames(self, **frames: pl.DataFrame) -> None:
