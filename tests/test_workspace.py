@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from retention_core.errors import InputError, WorkspaceError
-from retention_core.filters import SCOPE_ARGS, Filters
+from retention_core.filters import Filters
 from retention_core.sql import query_frame
 from retention_core.workspace import Workspace, conform, default_workspace_path
 
@@ -122,7 +122,7 @@ def test_timezone_aware_timestamps_are_stored_in_utc():
 
 def test_scoped_orders_applies_the_filters():
     ws = Workspace.from_frames(orders=pl.concat([WEEK1, WEEKS12.slice(2)]))
-    sql = "select order_id from scoped_orders(" + SCOPE_ARGS + ") order by 1"
+    sql = "select order_id from scoped_orders($f_start, $f_end, $f_channels, $f_countries, $f_devices) order by 1"
     ids = lambda f: query_frame(ws.cursor(), sql, f.params()).get_column("order_id").to_list()  # noqa: E731
     assert ids(Filters()) == ["1", "2", "4"]  # 3 is cancelled
     assert ids(Filters(channels=("web",))) == ["1", "4"]
