@@ -1,0 +1,119 @@
+"""Explain a KPI's change between two periods by the segment that accounts for most of it.
+
+For an additive KPI (revenue, orders) the change splits exactly into per-segment changes:
+``delta = sum_s (V1_s - V0_s)``. For a ratio KPI (a rate = sum of values / sum of
+weights: repeat purchase rate, AOV, NPS, CSAT, cart abandonment) we use the share-weighted
+split ``delta = sum_s (V1_s / W1 - V0_s / W0)``, where ``W`` is the total weight of a
+period: each segment's term mixes its own rate change and its change in size, and the
+terms add up to the whole change exactly, so "accounts for 70% of the fall" is a true
+statement about the data, not a template.
+
+Candidate segments are every value of one dimension and every pair of values of two
+dimensions. The reported segment is the one with the largest share of the change in
+the direction of the change; among candidates within 5 points of the best, the most
+specific (two dimensions) and then the smallest wins, so a cause confined to "paid ads
+on mobile" is named as such rather than as "paid ads".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import polars as pl
+
+TIE_TOLERANCE = 0.05
+MIN_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class SegmentContribution:
+    """One segment's part of a change."""
+
+    segment: dict[str, str]
+    contribution: float  # in the KPI's own unit
+    share: float  # contribution / total change
+    size_before: float
+    size_after: float
+
+
+def decompose_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
+                     weight: str | None = None, current: str = "is_current") -> tuple[float, pl.DataFrame]:
+    """Split the change of a KPI between the previous and the current period by segment.
+
+    Parameters
+    ----------
+    records
+        One row per unit (order, customer, answer, cart) of either period, with a Boolean
+        ``current`` column, the ``dims`` columns, a ``value`` column and, for a ratio KPI,
+        a ``weight`` column (the KPI is ``sum(value) / sum(weight)``; for an additive KPI
+        it is ``sum(value)``).
+    dims
+        Segment columns to search (single values and pairs).
+
+    Returns
+    -------
+    (delta, table)
+        The total change and one row per candidate segment with columns ``dims`` (the
+        segment's values, null for a dimension not used), ``n_dims``, ``contribution``,
+        ``share``, ``size_before``, ``size_after``.
+    """
+    w = pl.col(weight) if weight else pl.lit(1.0)
+    totals = records.group_by(current).agg(pl.col(value).sum().alias("v"), w.sum().alias("w"))
+    # sizes are the weights (units when the KPI is additive)
+    tot = {row[current]: (row["v"], row["w"]) for row in totals.iter_rows(named=True)}
+    v0, w0 = tot.get(False, (0.0, 0.0))
+    v1, w1 = tot.get(True, (0.0, 0.0))
+    if weight:
+        if not w0 or not w1:
+            return float("nan"), pl.DataFrame()
+        delta = v1 / w1 - v0 / w0
+    else:
+        delta = v1 - v0
+
+    frames = []
+    groupings = [(d,) for d in dims] + list(combinations(dims, 2))
+    for group in groupings:
+        cols = list(group)
+        agg = (records.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in cols))
+               .group_by(cols)
+               .agg(pl.col(value).filter(pl.col(current)).sum().alias("v1"),
+                    pl.col(value).filter(~pl.col(current)).sum().alias("v0"),
+                    w.filter(pl.col(current)).sum().alias("size_after"),
+                    w.filter(~pl.col(current)).sum().alias("size_before")))
+        contribution = (pl.col("v1") / w1 - pl.col("v0") / w0) if weight else (pl.col("v1") - pl.col("v0"))
+        agg = agg.with_columns(contribution.alias("contribution"), pl.lit(len(cols)).alias("n_dims"))
+        for c in dims:
+            if c not in cols:
+                agg = agg.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+            else:
+                agg = agg.with_columns(pl.col(c).cast(pl.String))
+        # a "segment" holding every unit explains nothing
+        everything = (pl.col("size_before") == w0) & (pl.col("size_after") == w1)
+        frames.append(agg.filter(~everything)
+                      .select(*dims, "n_dims", "contribution", "size_before", "size_after"))
+    table = pl.concat(frames) if frames else pl.DataFrame()
+    if table.height:
+        table = table.with_columns(
+            (pl.col("contribution") / delta if delta else pl.lit(None, dtype=pl.Float64)).alias("share")
+        ).sort("share", descending=True, nulls_last=True)
+    return delta, table
+
+
+def explain_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
+                   weight: str | None = None, current: str = "is_current") -> SegmentContribution | None:
+    """The segment that accounts for most of the change, or None if none accounts for
+    at least 30% of it (or nothing changed)."""
+    delta, table = decompose_change(records, dims=dims, value=value, weight=weight, current=current)
+    if not table.height or not delta or delta != delta:
+        return None
+    best = table.get_column("share").max()
+    if best is None or best < MIN_SHARE:
+        return None
+    close = table.filter(pl.col("share") >= best - TIE_TOLERANCE).with_columns(
+        (pl.col("size_before") + pl.col("size_after")).alias("size"))
+    pick = close.sort(["n_dims", "size"], descending=[True, False]).row(0, named=True)
+    segment = {d: pick[d] for d in dims if pick[d] is not None}
+    return SegmentContribution(segment, pick["contribution"], pick["share"],
+                               pick["size_before"], pick["size_after"])
