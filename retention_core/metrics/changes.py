@@ -57,7 +57,8 @@ def decompose_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
     (delta, table)
         The total change and one row per candidate segment with columns ``dims`` (the
         segment's values, null for a dimension not used), ``n_dims``, ``contribution``,
-        ``share``, ``size_before``, ``size_after``.
+        ``share``, ``size_before``, ``size_after``, ``is_everyone`` (the segment holds
+        every unit of both periods).
     """
     w = pl.col(weight) if weight else pl.lit(1.0)
     totals = records.group_by(current).agg(pl.col(value).sum().alias("v"), w.sum().alias("w"))
@@ -89,10 +90,11 @@ def decompose_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
                 agg = agg.with_columns(pl.lit(None, dtype=pl.String).alias(c))
             else:
                 agg = agg.with_columns(pl.col(c).cast(pl.String))
-        # a "segment" holding every unit explains nothing
+        # a "segment" holding every unit is reported but never named as the cause
         everything = (pl.col("size_before") == w0) & (pl.col("size_after") == w1)
-        frames.append(agg.filter(~everything)
-                      .select(*dims, "n_dims", "contribution", "size_before", "size_after"))
+        frames.append(agg.with_columns(everything.alias("is_everyone"))
+                      .select(*dims, "n_dims", "contribution", "size_before", "size_after",
+                              "is_everyone"))
     table = pl.concat(frames) if frames else pl.DataFrame()
     if table.height:
         table = table.with_columns(
@@ -106,6 +108,8 @@ def explain_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
     """The segment that accounts for most of the change, or None if none accounts for
     at least 30% of it (or nothing changed)."""
     delta, table = decompose_change(records, dims=dims, value=value, weight=weight, current=current)
+    if table.height:
+        table = table.filter(~pl.col("is_everyone"))
     if not table.height or not delta or delta != delta:
         return None
     best = table.get_column("share").max()
