@@ -1,0 +1,1 @@
+"""Plotly figures, one module per page: plot_*(frame, ...) -> go.Figure; no streamlit."""
