@@ -1,0 +1,139 @@
+-- Answers in scope that count: a score on the survey's scale (NPS 0-10, CSAT 1-5). A NULL
+-- or out-of-scale score is not an answer. answer_group: promoter 9-10 / passive 7-8 /
+-- detractor 0-6 for NPS; satisfied 4-5 / unsatisfied 1-3 for CSAT.
+with scoped_answers as (
+    select
+        response_id,
+        customer_id,
+        responded_at,
+        lower(trim(survey)) as survey,
+        score,
+        channel,
+        touchpoint,
+        product,
+        country,
+        device,
+        comment
+    from scoped_surveys($f_start, $f_end, $f_channels, $f_countries, $f_devices)
+),
+
+valid_answers as (
+    select
+        *,
+        case
+            when survey = 'nps' and score >= 9 then 'promoter'
+            when survey = 'nps' and score >= 7 then 'passive'
+            when survey = 'nps' then 'detractor'
+            when score >= 4 then 'satisfied'
+            else 'unsatisfied'
+        end as answer_group
+    from scoped_answers
+    where (survey = 'nps' and score between 0 and 10)
+       or (survey = 'csat' and score between 1 and 5)
+),
+
+-- Each customer's first dated answer of the survey decides their group (ties: lowest
+-- response_id); the follow-up starts at that answer.
+first_answers as (
+    select customer_id, responded_at, answer_group
+    from valid_answers
+    where survey = $survey
+      and customer_id is not null
+      and responded_at is not null
+    qualify row_number() over (
+        partition by customer_id order by responded_at, response_id
+    ) = 1
+),
+
+-- Orders are not narrowed by the global filters: what a customer bought after answering
+-- is followed in every kept order.
+customer_orders as (
+    select customer_id, ordered_at, revenue
+    from kept_orders
+    where customer_id is not null
+),
+
+data_end as (
+    select max(ordered_at) as last_order_at
+    from kept_orders
+),
+
+linked_answers as (
+    select *
+    from first_answers
+    where customer_id in (select customer_id from customer_orders)
+),
+
+-- Without a window, follow every answer to the end of the order data; answers given
+-- after the last order cannot be followed. With a window of W days, only answers with
+-- W full days of order data after them are kept, and only orders within W days count.
+followed_answers as (
+    select
+        a.customer_id,
+        a.responded_at,
+        a.answer_group,
+        case
+            when cast($window_days as integer) is null then d.last_order_at
+            else a.responded_at + to_days(cast($window_days as integer))
+        end as follow_until
+    from linked_answers as a
+    cross join data_end as d
+    where
+        case
+            when cast($window_days as integer) is null then a.responded_at < d.last_order_at
+            else a.responded_at + to_days(cast($window_days as integer)) <= d.last_order_at
+        end
+),
+
+outcomes as (
+    select
+        f.customer_id,
+        f.answer_group,
+        date_diff('day', f.responded_at, f.follow_until) as days_followed,
+        count(o.ordered_at) as orders_after,
+        coalesce(sum(o.revenue), 0) as revenue_after
+    from followed_answers as f
+    left join customer_orders as o
+        on o.customer_id = f.customer_id
+       and o.ordered_at > f.responded_at
+       and o.ordered_at <= f.follow_until
+    group by f.customer_id, f.answer_group, f.responded_at, f.follow_until
+),
+
+group_outcomes as (
+    select
+        answer_group,
+        count(*) as customers,
+        count(*) filter (where orders_after > 0) as repurchasers,
+        sum(orders_after) as orders_after,
+        sum(revenue_after) as revenue_after,
+        median(days_followed) as median_days_followed
+    from outcomes
+    group by answer_group
+),
+
+group_sizes as (
+    select
+        answer_group,
+        count(*) as answered,
+        count(*) filter (where customer_id in (select customer_id from linked_answers))
+            as linked
+    from first_answers
+    group by answer_group
+),
+
+final as (
+    select
+        s.answer_group,
+        s.answered,
+        s.linked,
+        coalesce(g.customers, 0) as customers,
+        coalesce(g.repurchasers, 0) as repurchasers,
+        coalesce(g.orders_after, 0) as orders_after,
+        coalesce(g.revenue_after, 0.0) as revenue_after,
+        g.median_days_followed
+    from group_sizes as s
+    left join group_outcomes as g on s.answer_group = g.answer_group
+)
+
+select * from final
