@@ -1,0 +1,175 @@
+-- Cohort retention table (SPEC.md "Cohort", "Retention, bounded / unbounded"), optionally
+-- split by an attribute of each customer's first order ($dimension; 'none' = one segment).
+-- A customer's cohort is the period of their first kept order; the cell (cohort, k) counts
+-- the cohort's customers with an order in period cohort + k (bounded) or in that period
+-- or any later one (unbounded). Only orders with a customer_id count. Cells run from k = 0
+-- to the period containing "as of"; that period's cells are flagged partial.
+with history as (
+    -- every order up to "as of" that passes the channel / country / device filters; the
+    -- date-range start selects customers below, not orders (see retention_scope.py)
+    select order_id, customer_id, ordered_at, channel, country, device, discount_code,
+        product, category, delivered_late, returned
+    from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
+    where customer_id is not null
+),
+
+first_orders as (
+    select
+        customer_id,
+        min(ordered_at) as first_at,
+        count(*) as orders,
+        -- the segment comes from the first order; same-time ties go to the lowest order_id
+        arg_min(
+            case $dimension
+                when 'channel' then nullif(trim(channel), '')
+                when 'country' then nullif(trim(country), '')
+                when 'device' then nullif(trim(device), '')
+                when 'product' then nullif(trim(product), '')
+                when 'category' then nullif(trim(category), '')
+                when 'discount_code' then
+                    case when nullif(trim(discount_code), '') is null then 'no code'
+                        else 'with code' end
+                when 'delivered_late' then
+                    case delivered_late when true then 'late' when false then 'on time' end
+                when 'returned' then
+                    case returned when true then 'returned' when false then 'not returned' end
+                else 'all customers'
+            end,
+            (ordered_at, order_id)
+        ) as segment_value
+    from history
+    group by customer_id
+),
+
+customers_in_scope as (
+    select
+        customer_id,
+        cast(date_trunc($period, first_at) as date) as cohort,
+        orders,
+        coalesce(segment_value, '(unknown)') as segment_value
+    from first_orders
+    where $f_start is null or first_at >= $f_start
+),
+
+segment_sizes as (
+    select segment_value, count(*) as customers
+    from customers_in_scope
+    group by segment_value
+),
+
+segment_labels as (
+    -- the $top largest segments keep their name, the rest are pooled as '(other)'
+    select
+        segment_value,
+        case when row_number() over (order by customers desc, segment_value) <= $top
+            then segment_value else '(other)' end as segment
+    from segment_sizes
+),
+
+customers as (
+    select c.customer_id, c.cohort, c.orders, l.segment
+    from customers_in_scope as c
+    inner join segment_labels as l using (segment_value)
+),
+
+active_periods as (
+    select distinct customer_id, cast(date_trunc($period, ordered_at) as date) as active_start
+    from history
+),
+
+activity as (
+    select
+        c.segment,
+        c.cohort,
+        c.customer_id,
+        case $period
+            when 'week' then date_diff('day', c.cohort, a.active_start) // 7
+            when 'month' then date_diff('month', c.cohort, a.active_start)
+            else date_diff('month', c.cohort, a.active_start) // 3
+        end as period_index
+    from active_periods as a
+    inner join customers as c using (customer_id)
+),
+
+active_counts as (
+    select segment, cohort, period_index, count(*) as active
+    from activity
+    group by all
+),
+
+last_active as (
+    select segment, cohort, customer_id, max(period_index) as last_index
+    from activity
+    group by all
+),
+
+last_active_counts as (
+    select segment, cohort, last_index as period_index, count(*) as leaving
+    from last_active
+    group by all
+),
+
+cohort_sizes as (
+    select
+        segment,
+        cohort,
+        count(*) as cohort_size,
+        count(*) filter (where orders >= 2) as repeat_customers,
+        case $period
+            when 'week' then date_diff('day', cohort, $current_start) // 7
+            when 'month' then date_diff('month', cohort, $current_start)
+            else date_diff('month', cohort, $current_start) // 3
+        end as last_index
+    from customers
+    group by segment, cohort
+),
+
+cells as (
+    select segment, cohort, cohort_size, repeat_customers,
+        unnest(generate_series(0, last_index)) as period_index
+    from cohort_sizes
+),
+
+counted as (
+    select
+        c.*,
+        coalesce(a.active, 0) as retained_bounded,
+        -- customers whose last active period is k or later (sum of the tail)
+        sum(coalesce(l.leaving, 0)) over (
+            partition by c.segment, c.cohort
+            order by c.period_index desc
+            rows between unbounded preceding and current row
+        ) as retained_unbounded
+    from cells as c
+    left join active_counts as a using (segment, cohort, period_index)
+    left join last_active_counts as l using (segment, cohort, period_index)
+),
+
+dated as (
+    select
+        *,
+        cast(case $period
+            when 'week' then cohort + 7 * cast(period_index as integer)
+            when 'month' then cohort + to_months(cast(period_index as integer))
+            else cohort + to_months(3 * cast(period_index as integer))
+        end as date) as period_start,
+        case when $unbounded then retained_unbounded else retained_bounded end as retained
+    from counted
+),
+
+final as (
+    select
+        segment,
+        cohort,
+        cohort_size,
+        repeat_customers,
+        cast(period_index as integer) as period_index,
+        period_start,
+        cast(retained as bigint) as retained,
+        retained / cohort_size as rate,
+        $current_partial and period_start = $current_start as is_partial
+    from dated
+)
+
+select * from final
+order by segment, cohort, period_index

@@ -1,0 +1,124 @@
+-- Customer retention rate per period (SPEC.md): (E - N) / S, where S = customers active
+-- at the start of the period, E = active at its end, N = customers whose first order falls
+-- in the period. A customer is active at instant t when they have an order in
+-- [t - $activity_days days, t); instants are midnights, so "the end" of a period is the
+-- midnight after its last day (after "as of" for the partial period).
+with history as (
+    select distinct customer_id, cast(ordered_at as date) as order_day
+    from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
+    where customer_id is not null
+),
+
+gaps as (
+    select
+        customer_id,
+        order_day,
+        order_day - lag(order_day) over (partition by customer_id order by order_day) as gap
+    from history
+),
+
+spell_numbers as (
+    -- a spell of activity: consecutive orders no more than the window apart
+    select
+        customer_id,
+        order_day,
+        sum(case when gap is null or gap > $activity_days then 1 else 0 end) over (
+            partition by customer_id order by order_day
+            rows between unbounded preceding and current row
+        ) as spell
+    from gaps
+),
+
+spells as (
+    -- active at midnight t for first_day < t <= last_day + window
+    select customer_id, min(order_day) as first_day, max(order_day) as last_day
+    from spell_numbers
+    group by customer_id, spell
+),
+
+deltas as (
+    select first_day + 1 as day, count(*) as delta
+    from spells
+    group by 1
+    union all
+    select last_day + $activity_days + 1 as day, -count(*) as delta
+    from spells
+    group by 1
+),
+
+first_days as (
+    select customer_id, min(order_day) as first_day
+    from history
+    group by customer_id
+),
+
+bounds as (
+    select
+        cast(date_trunc($period, coalesce(greatest(min(first_day), cast($f_start as date)),
+            min(first_day))) as date) as first_start
+    from first_days
+),
+
+periods as (
+    select cast(unnest(generate_series(
+        cast(b.first_start as timestamp), cast($current_start as timestamp),
+        case $period when 'week' then interval 7 day when 'month' then interval 1 month
+            else interval 3 month end
+    )) as date) as period_start
+    from bounds as b
+    where b.first_start is not null
+),
+
+period_ends as (
+    select
+        period_start,
+        least(cast(case $period
+            when 'week' then period_start + 7
+            when 'month' then period_start + to_months(1)
+            else period_start + to_months(3)
+        end as date), $as_of_day + 1) as period_end
+    from periods
+),
+
+active_start as (
+    select p.period_start, coalesce(sum(d.delta), 0) as customers_start
+    from period_ends as p
+    left join deltas as d on d.day <= p.period_start
+    group by p.period_start
+),
+
+active_end as (
+    select p.period_start, coalesce(sum(d.delta), 0) as customers_end
+    from period_ends as p
+    left join deltas as d on d.day <= p.period_end
+    group by p.period_start
+),
+
+new_by_period as (
+    select cast(date_trunc($period, first_day) as date) as period_start, count(*) as acquired
+    from first_days
+    group by 1
+),
+
+new_customers as (
+    select p.period_start, coalesce(n.acquired, 0) as new_customers
+    from period_ends as p
+    left join new_by_period as n using (period_start)
+),
+
+final as (
+    select
+        p.period_start,
+        cast(s.customers_start as bigint) as customers_start,
+        cast(e.customers_end as bigint) as customers_end,
+        cast(n.new_customers as bigint) as new_customers,
+        (e.customers_end - n.new_customers) / nullif(s.customers_start, 0) as crr,
+        $current_partial and p.period_start = $current_start as is_partial
+    from period_ends as p
+    inner join active_start as s using (period_start)
+    inner join active_end as e using (period_start)
+    inner join new_customers as n using (period_start)
+)
+
+select * from final
+order by period_start
