@@ -1,0 +1,488 @@
+"""The cart funnel: steps reached, drop-off, cart abandonment, time to purchase and the
+value of abandoned carts (SPEC.md, "Funnel"; docs/metrics-funnel.md has the long form).
+
+Definitions, as implemented:
+
+- Funnel events are the scoped events whose ``stage`` is one of ``FUNNEL_STAGES``
+  (view, add_to_cart, checkout, purchase); a NULL stage (a raw event outside the
+  vocabulary) is ignored. The funnel's *steps* are the stages that occur in scope, in
+  that order: a log without checkout events goes view -> add_to_cart -> purchase.
+- A *unit* is a session (default) or a customer; events without that id are left out.
+- A unit *reaches* step j when, for one of its step-1 events at t1 (any of them, not
+  only the first), it has events of steps 2..j at t1 <= t2 <= ... <= tj <= t1 + window
+  (default 7 days; equal times count as in order). This is the "window funnel" of
+  event analytics (ClickHouse ``windowFunnel``), with the window measured from step 1.
+- The *cart step* is add_to_cart, or checkout when the data has no add_to_cart event
+  (a Shopify abandoned-checkouts export): cart abandonment rate = 1 - units reaching
+  purchase / units reaching the cart step. ``None`` when no unit reaches the cart step,
+  or when no purchase event is in scope (nothing to say whether carts were bought).
+- Weeks are ISO weeks (Monday) of a unit's first funnel event; its device and source
+  are those of that event.
+- Time to purchase: from the earliest step-1 event that leads to a purchase within the
+  window, to the earliest purchase completing the funnel from it.
+- Abandoned cart: a unit reaching the cart step but not purchase. Its value is the
+  ``value`` of its last checkout event, else the sum of its add_to_cart values. It is
+  *recovered* when the same customer has a purchase event (any, regardless of the
+  filters) after the unit's last cart event and within ``recovery_days``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from retention_core.errors import InputError
+from retention_core.filters import Filters
+from retention_core.schema import FUNNEL_STAGES
+from retention_core.sql import load_sql, query_frame
+
+UNITS = ("session", "customer")
+"""What the funnel counts: sessions (default) or customers."""
+
+DIMENSIONS = ("device", "source")
+"""Breakdowns of the funnel."""
+
+DEFAULT_WINDOW_DAYS = 7
+DEFAULT_RECOVERY_DAYS = 7
+MAX_DAYS = 366
+
+STAGE_LABELS = {"view": "View", "add_to_cart": "Add to cart", "checkout": "Checkout",
+                "purchase": "Purchase"}
+
+# Lower bounds of the time-to-purchase buckets, in seconds, with their labels.
+_MINUTE, _HOUR, _DAY = 60, 3600, 86400
+TIME_BUCKETS: tuple[tuple[float, str], ...] = (
+    (0, "< 5 min"), (5 * _MINUTE, "5-15 min"), (15 * _MINUTE, "15-60 min"),
+    (_HOUR, "1-3 h"), (3 * _HOUR, "3-12 h"), (12 * _HOUR, "12-24 h"),
+    (_DAY, "1-2 days"), (2 * _DAY, "2-3 days"), (3 * _DAY, "3-7 days"),
+    (7 * _DAY, "7-14 days"), (14 * _DAY, "14-30 days"), (30 * _DAY, "30+ days"),
+)
+
+_STEPS_SCHEMA = {
+    "step": pl.Int64, "stage": pl.String, "units": pl.Int64,
+    "conversion_from_first": pl.Float64, "conversion_from_previous": pl.Float64,
+    "drop_off": pl.Int64, "drop_off_rate": pl.Float64,
+}
+_WEEKLY_SCHEMA = {"week": pl.Date, "carts": pl.Int64, "purchases": pl.Int64,
+                  "cart_abandonment_rate": pl.Float64}
+
+
+# -- arguments ---------------------------------------------------------------------------
+
+
+def check_unit(unit: str) -> str:
+    """Return ``unit`` if it is ``"session"`` or ``"customer"``, else raise InputError."""
+    if unit not in UNITS:
+        raise InputError(f"Unknown funnel unit {unit!r}; use one of {', '.join(UNITS)}")
+    return unit
+
+
+def check_days(days: float, what: str, *, allow_zero: bool = False) -> float:
+    """Return ``days`` if it is a number of days in range, else raise InputError."""
+    ok = (isinstance(days, (int, float)) and not isinstance(days, bool)
+          and math.isfinite(days) and (days >= 0 if allow_zero else days > 0)
+          and days <= MAX_DAYS)
+    if not ok:
+        low = "0" if allow_zero else "more than 0"
+        raise InputError(f"The {what} must be a number of days from {low} to {MAX_DAYS}, "
+                         f"not {days!r}")
+    return float(days)
+
+
+def _check_dimension(dimension: str) -> str:
+    if dimension not in DIMENSIONS:
+        raise InputError(f"Unknown funnel breakdown {dimension!r}; use one of "
+                         f"{', '.join(DIMENSIONS)}")
+    return dimension
+
+
+def _micros(days: float) -> int:
+    return round(days * _DAY * 1_000_000)
+
+
+# -- stages and the per-unit query -------------------------------------------------------
+
+
+def list_funnel_stages(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """The funnel stages present in the scoped events, in funnel order.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``step`` (1-based), ``stage``, ``events``, ``first_event_at``, ``last_event_at``;
+        no rows when the scope has no funnel event.
+    """
+    frame = query_frame(con, load_sql("funnel/stages"),
+                        {**filters.params(), "vocabulary": list(FUNNEL_STAGES)})
+    return frame.sort("stage_order").with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("step")
+    ).select("step", "stage", "events", "first_event_at", "last_event_at")
+
+
+def cart_stage(stages: list[str]) -> str | None:
+    """The stage that stands for "cart": add_to_cart, else checkout, else None."""
+    for stage in ("add_to_cart", "checkout"):
+        if stage in stages:
+            return stage
+    return None
+
+
+def _context(con: duckdb.DuckDBPyConnection, filters: Filters, window_days: float,
+             unit: str) -> tuple[list[str], dict[str, Any], datetime | None]:
+    """Present stages, the parameters of ``funnel/units.sql`` and the last funnel event."""
+    check_unit(unit)
+    window = check_days(window_days, "conversion window")
+    present = list_funnel_stages(con, filters)
+    stages = present.get_column("stage").to_list()
+    cart = cart_stage(stages)
+    params = {
+        **filters.params(),
+        "unit": unit,
+        "steps": stages or [FUNNEL_STAGES[0]],
+        "window_us": _micros(window),
+        "cart_step": stages.index(cart) + 1 if cart else None,
+        "purchase_step": stages.index("purchase") + 1 if "purchase" in stages else None,
+    }
+    return stages, params, present.get_column("last_event_at").max()
+
+
+def _on_units(name: str) -> str:
+    """The query ``funnel/<name>`` reading the per-unit levels as ``funnel_units``."""
+    return (load_sql("funnel/with_units")
+            .replace("__units__", load_sql("funnel/units"))
+            .replace("__query__", load_sql(f"funnel/{name}")))
+
+
+def compute_unit_levels(con: duckdb.DuckDBPyConnection, filters: Filters,
+                        window_days: float = DEFAULT_WINDOW_DAYS,
+                        unit: str = "session") -> pl.DataFrame:
+    """One row per unit with the deepest funnel step it reaches.
+
+    Parameters
+    ----------
+    con, filters
+        Workspace cursor and global filters (applied through ``scoped_events``).
+    window_days
+        Conversion window from the step-1 event, in days (default 7).
+    unit
+        ``"session"`` or ``"customer"``.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``unit_id``, ``customer_id``, ``first_event_at``, ``week`` (Monday of the first
+        event), ``device``, ``source``, ``level`` (0 = never reaches step 1),
+        ``reached_cart``, ``purchased``, ``seconds_to_purchase``, ``last_cart_at``,
+        ``cart_value``; sorted by ``unit_id``.
+    """
+    stages, params, _ = _context(con, filters, window_days, unit)
+    frame = query_frame(con, load_sql("funnel/units"), params)
+    if not stages:
+        frame = frame.clear()
+    return frame.sort("unit_id")
+
+
+# -- steps -------------------------------------------------------------------------------
+
+
+def _steps_from_levels(levels: pl.DataFrame, stages: list[str]) -> pl.DataFrame:
+    """Units reaching each step (those whose level is at least the step) and conversions."""
+    reached = [int(levels.filter(pl.col("level") >= step).get_column("units").sum())
+               for step in range(1, len(stages) + 1)]
+    rows = []
+    for i, stage in enumerate(stages):
+        previous = reached[i - 1] if i else None
+        rows.append({
+            "step": i + 1,
+            "stage": stage,
+            "units": reached[i],
+            "conversion_from_first": reached[i] / reached[0] if reached[0] else None,
+            "conversion_from_previous": reached[i] / previous if previous else None,
+            "drop_off": previous - reached[i] if previous is not None else None,
+            "drop_off_rate": 1 - reached[i] / previous if previous else None,
+        })
+    return pl.DataFrame(rows, schema=_STEPS_SCHEMA)
+
+
+def _levels(con: duckdb.DuckDBPyConnection, filters: Filters, window_days: float, unit: str,
+            group_by: str) -> tuple[list[str], pl.DataFrame]:
+    stages, params, _ = _context(con, filters, window_days, unit)
+    if not stages:
+        return stages, pl.DataFrame(schema={"group_value": pl.String, "level": pl.Int64,
+                                            "units": pl.Int64})
+    levels = query_frame(con, _on_units("levels"), {**params, "group_by": group_by})
+    return stages, levels.with_columns(pl.col("level").cast(pl.Int64),
+                                       pl.col("units").cast(pl.Int64))
+
+
+def compute_funnel(con: duckdb.DuckDBPyConnection, filters: Filters,
+                   window_days: float = DEFAULT_WINDOW_DAYS,
+                   unit: str = "session") -> pl.DataFrame:
+    """The funnel: units reaching each present stage, with conversion and drop-off.
+
+    A unit reaches step j when it has events of steps 1..j in time order within
+    ``window_days`` of one of its step-1 events (SPEC.md, "Funnel"); stages absent
+    from the scoped events are left out.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``step``, ``stage``, ``units``, ``conversion_from_first`` (units / units at
+        step 1), ``conversion_from_previous``, ``drop_off`` (units lost since the
+        previous step) and ``drop_off_rate``; fractions in [0, 1]; no rows without
+        funnel events.
+    """
+    stages, levels = _levels(con, filters, window_days, unit, "all")
+    return _steps_from_levels(levels, stages)
+
+
+def compute_funnel_by(con: duckdb.DuckDBPyConnection, filters: Filters, dimension: str,
+                      window_days: float = DEFAULT_WINDOW_DAYS,
+                      unit: str = "session") -> pl.DataFrame:
+    """The funnel per device or per source (of each unit's first funnel event).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``group`` then the columns of :func:`compute_funnel`, groups by size (units
+        at step 1, largest first); blank values are ``"(unknown)"``.
+    """
+    _check_dimension(dimension)
+    stages, levels = _levels(con, filters, window_days, unit, dimension)
+    parts = []
+    for (group,), part in levels.group_by("group_value"):
+        steps = _steps_from_levels(part, stages)
+        parts.append(steps.select(pl.lit(group, dtype=pl.String).alias("group"), pl.all()))
+    if not parts:
+        return pl.DataFrame(schema={"group": pl.String, **_STEPS_SCHEMA})
+    out = pl.concat(parts)
+    size = out.filter(pl.col("step") == 1).select("group", pl.col("units").alias("_size"))
+    return (out.join(size, on="group").sort(["_size", "group", "step"],
+                                            descending=[True, False, False])
+            .drop("_size"))
+
+
+# -- cart abandonment --------------------------------------------------------------------
+
+
+def _abandonment(carts: int, purchases: int, has_purchase: bool) -> float | None:
+    if not carts or not has_purchase:
+        return None
+    return 1 - purchases / carts
+
+
+def compute_cart_abandonment(con: duckdb.DuckDBPyConnection, filters: Filters,
+                             window_days: float = DEFAULT_WINDOW_DAYS,
+                             unit: str = "session") -> float | None:
+    """Cart abandonment rate = 1 - units reaching purchase / units reaching the cart.
+
+    The source's example: 100 carts and 50 purchases give 0.5. The cart step is
+    add_to_cart, or checkout when the data has no add_to_cart events.
+
+    Returns
+    -------
+    float or None
+        A fraction in [0, 1]; None when no unit reaches the cart step or the scope
+        has no purchase event.
+    """
+    stages, levels = _levels(con, filters, window_days, unit, "all")
+    cart = cart_stage(stages)
+    if cart is None:
+        return None
+    cart_step = stages.index(cart) + 1
+    carts = int(levels.filter(pl.col("level") >= cart_step).get_column("units").sum())
+    purchases = int(levels.filter(pl.col("level") >= len(stages)).get_column("units").sum())
+    return _abandonment(carts, purchases, "purchase" in stages)
+
+
+def compute_cart_abandonment_by(con: duckdb.DuckDBPyConnection, filters: Filters,
+                                dimension: str, window_days: float = DEFAULT_WINDOW_DAYS,
+                                unit: str = "session") -> pl.DataFrame:
+    """Cart abandonment per device or per source.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``group``, ``units``, ``carts``, ``purchases``, ``cart_abandonment_rate``
+        (null where the group has no cart or the scope no purchase), largest group first.
+    """
+    _check_dimension(dimension)
+    stages, levels = _levels(con, filters, window_days, unit, dimension)
+    cart = cart_stage(stages)
+    cart_step = stages.index(cart) + 1 if cart else None
+    has_purchase = "purchase" in stages
+    rows = []
+    for (group,), part in levels.group_by("group_value"):
+        carts = (int(part.filter(pl.col("level") >= cart_step).get_column("units").sum())
+                 if cart_step else 0)
+        purchases = (int(part.filter(pl.col("level") >= len(stages)).get_column("units").sum())
+                     if has_purchase and cart_step else 0)
+        rows.append({"group": group, "units": int(part.get_column("units").sum()),
+                     "carts": carts, "purchases": purchases,
+                     "cart_abandonment_rate": _abandonment(carts, purchases, has_purchase)})
+    schema = {"group": pl.String, "units": pl.Int64, "carts": pl.Int64, "purchases": pl.Int64,
+              "cart_abandonment_rate": pl.Float64}
+    return pl.DataFrame(rows, schema=schema).sort(["units", "group"], descending=[True, False])
+
+
+def compute_abandonment_trend(con: duckdb.DuckDBPyConnection, filters: Filters,
+                              window_days: float = DEFAULT_WINDOW_DAYS,
+                              unit: str = "session") -> pl.DataFrame:
+    """Weekly cart abandonment with ``units`` and an ``is_partial`` flag.
+
+    A week is partial when it contains the last funnel event in scope ("as of"), or
+    when units that started in it could still convert after it (the week's end plus
+    the conversion window is later than as-of): its rate may still fall.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``week`` (Monday, oldest first), ``units``, ``carts``, ``purchases``,
+        ``cart_abandonment_rate``, ``is_partial``.
+    """
+    window = check_days(window_days, "conversion window")
+    stages, params, as_of = _context(con, filters, window_days, unit)
+    schema = {"week": pl.Date, "units": pl.Int64, "carts": pl.Int64, "purchases": pl.Int64,
+              "cart_abandonment_rate": pl.Float64, "is_partial": pl.Boolean}
+    if not stages:
+        return pl.DataFrame(schema=schema)
+    weekly = query_frame(con, _on_units("weekly"), params).sort("week")
+    has_purchase = "purchase" in stages and params["cart_step"] is not None
+    rates = [_abandonment(c, p, has_purchase) for c, p in
+             zip(weekly["carts"].to_list(), weekly["purchases"].to_list(), strict=True)]
+    # units of week w can convert until w + 7 days + the window: complete only when
+    # that is no later than as-of (this also marks the week containing as-of)
+    last_complete = as_of - timedelta(days=7 + window)
+    partial = [datetime.combine(week, datetime.min.time()) > last_complete
+               for week in weekly["week"].to_list()]
+    return weekly.select(
+        pl.col("week").cast(pl.Date),
+        pl.col("units").cast(pl.Int64),
+        pl.col("carts").cast(pl.Int64),
+        pl.col("purchases").cast(pl.Int64),
+        pl.Series("cart_abandonment_rate", rates, dtype=pl.Float64),
+        pl.Series("is_partial", partial, dtype=pl.Boolean),
+    )
+
+
+def compute_weekly_cart_abandonment(con: duckdb.DuckDBPyConnection, filters: Filters,
+                                    window_days: float = DEFAULT_WINDOW_DAYS,
+                                    unit: str = "session") -> pl.DataFrame:
+    """Cart abandonment per ISO week of each unit's first funnel event.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``week`` (Monday, oldest first), ``carts`` (units reaching the cart step),
+        ``purchases`` (of those, units reaching purchase), ``cart_abandonment_rate``
+        (1 - purchases / carts; null without carts or without purchase events in scope).
+    """
+    trend = compute_abandonment_trend(con, filters, window_days, unit)
+    return trend.select(list(_WEEKLY_SCHEMA))
+
+
+# -- time to purchase --------------------------------------------------------------------
+
+
+def compute_time_to_purchase(con: duckdb.DuckDBPyConnection, filters: Filters,
+                             window_days: float = DEFAULT_WINDOW_DAYS,
+                             unit: str = "session") -> pl.DataFrame:
+    """Distribution of the time from step 1 to purchase of units that purchase.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``bucket`` (label), ``lower_seconds`` (included), ``upper_seconds`` (excluded,
+        except for the last bucket, which ends at the conversion window), ``units``,
+        ``share`` of converted units; empty buckets included; no rows without purchases.
+    """
+    window = check_days(window_days, "conversion window")
+    stages, params, _ = _context(con, filters, window_days, unit)
+    schema = {"bucket": pl.String, "lower_seconds": pl.Float64, "upper_seconds": pl.Float64,
+              "units": pl.Int64, "share": pl.Float64}
+    if "purchase" not in stages:
+        return pl.DataFrame(schema=schema)
+    edges = [float(lower) for lower, _ in TIME_BUCKETS]
+    counts = query_frame(con, _on_units("time_to_purchase"), {**params, "edges": edges})
+    by_bucket = dict(zip(counts["bucket"].to_list(), counts["units"].to_list(), strict=True))
+    total = sum(by_bucket.values())
+    if not total:
+        return pl.DataFrame(schema=schema)
+    # the last bucket is the one holding the window's end, which it includes
+    last = max(i for i, lower in enumerate(edges) if lower < window * _DAY)
+    rows = []
+    for i, (lower, label) in enumerate(TIME_BUCKETS[: last + 1]):
+        units = by_bucket.get(i + 1, 0)
+        if i == last:
+            units += sum(v for k, v in by_bucket.items() if k > last + 1)
+        upper = edges[i + 1] if i < last else window * _DAY
+        rows.append({"bucket": label, "lower_seconds": lower, "upper_seconds": upper,
+                     "units": units, "share": units / total})
+    return pl.DataFrame(rows, schema=schema)
+
+
+def summarise_time_to_purchase(con: duckdb.DuckDBPyConnection, filters: Filters,
+                               window_days: float = DEFAULT_WINDOW_DAYS,
+                               unit: str = "session") -> dict[str, float | int | None]:
+    """Count, mean and quantiles (25/50/75/90%, linear interpolation) of the time to
+    purchase in hours; values None without purchases."""
+    stages, params, _ = _context(con, filters, window_days, unit)
+    keys = ("mean", "p25", "median", "p75", "p90")
+    out: dict[str, float | int | None] = {"units": 0, **{f"{k}_hours": None for k in keys}}
+    if "purchase" not in stages:
+        return out
+    row = query_frame(con, _on_units("time_to_purchase_summary"), params).row(0, named=True)
+    out["units"] = int(row["units"])
+    for key in keys:
+        seconds = row[f"{key}_seconds"]
+        out[f"{key}_hours"] = None if seconds is None else seconds / _HOUR
+    return out
+
+
+# -- abandoned carts ---------------------------------------------------------------------
+
+
+def compute_abandoned_carts(con: duckdb.DuckDBPyConnection, filters: Filters,
+                            window_days: float = DEFAULT_WINDOW_DAYS, unit: str = "session",
+                            recovery_days: float = DEFAULT_RECOVERY_DAYS) -> dict[str, Any]:
+    """Value of abandoned carts and the share recovered by a later purchase.
+
+    An abandoned cart is a unit reaching the cart step but not purchase. Its value is
+    its last checkout ``value``, else the sum of its add_to_cart values. It is
+    recovered when the same customer has a purchase event (in any event, filters
+    aside) after the unit's last cart event, within ``recovery_days`` days.
+
+    Returns
+    -------
+    dict
+        ``cart_stage``, ``abandoned_carts``, ``carts_with_value``, ``abandoned_value``,
+        ``recovered_carts``, ``recovered_value``, ``recovered_cart_share``,
+        ``recovered_value_share`` (fractions; None when there is nothing to divide),
+        ``recovery_days``. Counts are None when the scope has no cart or no purchase
+        stage (abandonment is then not measured).
+    """
+    recovery = check_days(recovery_days, "recovery window", allow_zero=True)
+    stages, params, _ = _context(con, filters, window_days, unit)
+    cart = cart_stage(stages)
+    out: dict[str, Any] = {
+        "cart_stage": cart, "recovery_days": recovery,
+        **dict.fromkeys(("abandoned_carts", "carts_with_value", "abandoned_value",
+                         "recovered_carts", "recovered_value", "recovered_cart_share",
+                         "recovered_value_share")),
+    }
+    if cart is None or "purchase" not in stages:
+        return out
+    row = query_frame(con, _on_units("abandoned_carts"),
+                      {**params, "recovery_us": _micros(recovery)}).row(0, named=True)
+    out.update({k: row[k] for k in ("abandoned_carts", "carts_with_value", "recovered_carts")})
+    out["abandoned_value"] = float(row["abandoned_value"])
+    out["recovered_value"] = float(row["recovered_value"])
+    out["recovered_cart_share"] = (row["recovered_carts"] / row["abandoned_carts"]
+                                   if row["abandoned_carts"] else None)
+    out["recovered_value_share"] = (row["recovered_value"] / row["abandoned_value"]
+                                    if row["abandoned_value"] else None)
+    return out
