@@ -10,9 +10,9 @@ statement about the data, not a template.
 
 Candidate segments are every value of one dimension and every pair of values of two
 dimensions. The reported segment is the one with the largest share of the change in
-the direction of the change; among candidates within 5 points of the best, the most
-specific (two dimensions) and then the smallest wins, so a cause confined to "paid ads
-on mobile" is named as such rather than as "paid ads".
+the direction of the change; among candidates within 5 points of the best, the smallest
+group wins (then the one with fewer dimensions), so a cause confined to "paid ads on
+mobile" is named as such rather than as "paid ads".
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ def decompose_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
         ``share``, ``size_before``, ``size_after``, ``is_everyone`` (the segment holds
         every unit of both periods).
     """
+    records = records.with_columns(pl.col(value).cast(pl.Float64),
+                                   *([pl.col(weight).cast(pl.Float64)] if weight else []))
     w = pl.col(weight) if weight else pl.lit(1.0)
     totals = records.group_by(current).agg(pl.col(value).sum().alias("v"), w.sum().alias("w"))
     # sizes are the weights (units when the KPI is additive)
@@ -117,7 +119,9 @@ def explain_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
         return None
     close = table.filter(pl.col("share") >= best - TIE_TOLERANCE).with_columns(
         (pl.col("size_before") + pl.col("size_after")).alias("size"))
-    pick = close.sort(["n_dims", "size"], descending=[True, False]).row(0, named=True)
+    # the most specific: smallest group, then fewest dimensions (a pair naming the same
+    # units as a single value adds nothing)
+    pick = close.sort(["size", "n_dims"]).row(0, named=True)
     segment = {d: pick[d] for d in dims if pick[d] is not None}
     return SegmentContribution(segment, pick["contribution"], pick["share"],
                                pick["size_before"], pick["size_after"])
