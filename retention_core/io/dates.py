@@ -1,0 +1,318 @@
+"""Reading dates and times from exports, decided per column.
+
+Text forms: ISO ``yyyy-mm-dd`` (also ``/`` and ``.``) with or without a time, fraction and
+UTC offset (``+1100``, ``+11:00``, ``Z``, ``UTC``); ``dd.mm.yyyy``, ``dd/mm/yyyy``,
+``mm/dd/yyyy`` with optional ``H:MM[:SS]`` and AM/PM; two-digit years; ``yyyymmdd``;
+Unix epoch in seconds, milliseconds, microseconds or nanoseconds; Excel serial day
+numbers. Values with an offset are converted to UTC; the result is naive
+``Datetime("us")``.
+
+Day-first or month-first is decided once for a column:
+
+1. a first field above 12 in some value (``23/11/2026``) -> day-first; a second field
+   above 12 (``12/13/2010``) -> month-first; both -> the form more values prove, and the
+   others are invalid;
+2. no value decides: ``.``-separated dates are day-first (``dd.mm.yyyy`` is never
+   month-first); otherwise month-first only if the column is in chronological order
+   when read month-first and not when read day-first (exports are usually sorted);
+   otherwise day-first. The detail says "ambiguous" in this case.
+
+The epoch unit is decided by the median magnitude of the column: below 1e11 seconds,
+below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds (the boundaries sit
+between the magnitudes of present-day timestamps in each unit). Whole numbers from
+10,000 to 99,999 are Excel serial days (1927-2173) instead, and an 8-digit column whose
+every value is a valid date between 1900 and 2100 is ``yyyymmdd``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from retention_core.io.parse import ParsedColumn, _as_text, _is_text, is_missing
+
+_TIME = (r"(?:(?:[T\s]|,\s*)(?P<H>\d{1,2})(?::(?P<M>\d{2}))?(?::(?P<S>\d{2}))?"
+         r"(?:[.,](?P<F>\d{1,9}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?")
+_TZ = (r"\s*(?P<tz>Z|(?:UTC|GMT)?\s*(?P<tzsign>[-+])(?P<tzh>\d{1,2})(?::?(?P<tzm>\d{2}))?"
+       r"|UTC|GMT)?")
+YMD = r"^(?P<y>\d{4})(?P<sep>[-/.])(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})" + _TIME + _TZ + "$"
+DMY = r"^(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME + _TZ + "$"
+DIGITS = r"^[-+]?\d+(?:\.\d+)?$"
+
+_US_PER = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}
+_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds",
+               "ns": "nanoseconds"}
+
+
+def _int(name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.Int64, strict=False)
+
+
+def _days_from_civil(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    y = y - (m <= 2).cast(pl.Int64)
+    era = y // 400
+    yoe = y - era * 400
+    mp = pl.when(m > 2).then(m - 3).otherwise(m + 9)
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _days_in_month(y: pl.Expr, m: pl.Expr) -> pl.Expr:
+    leap = ((y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))).cast(pl.Int64)
+    return (pl.when(m == 2).then(28 + leap)
+            .when(m.is_in([4, 6, 9, 11])).then(30)
+            .otherwise(31))
+
+
+def _assemble(frame: pl.DataFrame, day: str, month: str) -> pl.Series:
+    """Microseconds since the epoch (UTC when an offset was given) from extracted parts."""
+    y, m, d = _int("y"), _int(month), _int(day)
+    y = pl.when(pl.col("y").str.len_chars() == 2).then(
+        pl.when(y < 70).then(2000 + y).otherwise(1900 + y)).otherwise(y)
+    hour = _int("H").fill_null(0)
+    ampm = pl.col("ampm").str.to_lowercase().str.slice(0, 1)
+    ok_ampm = ampm.is_null() | ((hour >= 1) & (hour <= 12))
+    hour = (pl.when(ampm == "p").then(pl.when(hour == 12).then(12).otherwise(hour + 12))
+            .when(ampm == "a").then(pl.when(hour == 12).then(0).otherwise(hour))
+            .otherwise(hour))
+    minute, second = _int("M").fill_null(0), _int("S").fill_null(0)
+    micro = _int("F_pad").fill_null(0)
+    tz_minutes = (pl.when(pl.col("tzsign") == "-").then(-1).otherwise(1)
+                  * (_int("tzh").fill_null(0) * 60 + _int("tzm").fill_null(0)))
+    valid = ((m >= 1) & (m <= 12) & (d >= 1) & (d <= _days_in_month(y, m))
+             & (hour <= 23) & (minute <= 59) & (second <= 59) & ok_ampm
+             & (_int("tzh").fill_null(0) <= 14))
+    total = ((_days_from_civil(y, m.clip(1, 12), d) * 86_400
+              + hour * 3600 + minute * 60 + second - tz_minutes.fill_null(0) * 60)
+             * 1_000_000 + micro)
+    return frame.select(
+        pl.when(valid).then(total).otherwise(None).alias("us")
+    ).to_series()
+
+
+def _extract(text: pl.Series, pattern: str) -> pl.DataFrame:
+    parts = pl.DataFrame({"t": text}).select(pl.col("t").str.extract_groups(pattern).alias("p"))
+    frame = parts.unnest("p")
+    if "F" in frame.columns:
+        frame = frame.with_columns(
+            pl.col("F").str.slice(0, 6).str.pad_end(6, "0").alias("F_pad"))
+    return frame
+
+
+def _fraction_sorted(us: pl.Series) -> float:
+    values = us.drop_nulls()
+    if values.len() < 3:
+        return 0.0
+    return float((values.diff().drop_nulls() >= 0).mean())
+
+
+def _time_label(frame: pl.DataFrame) -> str:
+    if frame.get_column("H").is_not_null().any():
+        if frame.get_column("S").is_not_null().any():
+            label = " HH:MM:SS"
+        elif frame.get_column("M").is_not_null().any():
+            label = " HH:MM"
+        else:
+            label = " HH"
+        if frame.get_column("F").is_not_null().any():
+            label += ".ffffff"
+        if frame.get_column("ampm").is_not_null().any():
+            label += " AM/PM"
+        return label
+    return ""
+
+
+def _tz_label(frame: pl.DataFrame) -> str:
+    return ", UTC offsets converted to UTC" if frame.get_column("tz").is_not_null().any() else ""
+
+
+def _parse_ymd(text: pl.Series) -> tuple[pl.Series, str]:
+    frame = _extract(text, YMD)
+    us = _assemble(frame, day="b", month="a")
+    sep = frame.get_column("sep").drop_nulls()
+    s = sep[0] if sep.len() else "-"
+    return us, f"yyyy{s}mm{s}dd{_time_label(frame)}{_tz_label(frame)}"
+
+
+def _parse_dmy(text: pl.Series) -> tuple[pl.Series, str]:
+    frame = _extract(text, DMY)
+    a, b = _int("a"), _int("b")
+    votes = frame.select(((a > 12) & (b <= 12)).sum().alias("day"),
+                         ((b > 12) & (a <= 12)).sum().alias("month"))
+    day_votes, month_votes = int(votes["day"][0] or 0), int(votes["month"][0] or 0)
+    sep = frame.get_column("sep").drop_nulls()
+    s = sep[0] if sep.len() else "/"
+    year = "yy" if frame.get_column("y").drop_nulls().str.len_chars().max() == 2 else "yyyy"
+    note = ""
+    if day_votes or month_votes:
+        day_first = day_votes >= month_votes
+        reason = "a day above 12 comes first" if day_first else "a day above 12 comes second"
+        if day_votes and month_votes:
+            reason = (f"{max(day_votes, month_votes)} values read only this way, "
+                      f"{min(day_votes, month_votes)} others are invalid")
+        note = f" ({reason})"
+        us = _assemble(frame, day="a" if day_first else "b", month="b" if day_first else "a")
+    else:
+        day_us = _assemble(frame, day="a", month="b")
+        day_first = True
+        us = day_us
+        if s != ".":
+            month_us = _assemble(frame, day="b", month="a")
+            if _fraction_sorted(month_us) >= 0.99 > _fraction_sorted(day_us):
+                day_first, us = False, month_us
+        if day_first:
+            note = " (ambiguous: no day above 12; read day-first)"
+        else:
+            note = " (ambiguous: no day above 12; month-first keeps the rows in date order)"
+    order = f"dd{s}mm{s}{year}" if day_first else f"mm{s}dd{s}{year}"
+    return us, f"{order}{_time_label(frame)}{_tz_label(frame)}{note}"
+
+
+def _epoch_unit(magnitude: float) -> str:
+    if magnitude < 1e11:
+        return "s"
+    if magnitude < 1e14:
+        return "ms"
+    if magnitude < 1e17:
+        return "us"
+    return "ns"
+
+
+def _from_numbers(numbers: pl.Series, integers: pl.Series | None) -> tuple[pl.Series, str]:
+    """Microseconds since the epoch from a numeric column (epoch, yyyymmdd or Excel days).
+
+    ``integers`` holds the exact integer values where the input had no fraction (so
+    nanosecond and microsecond stamps keep all their digits).
+    """
+    present = numbers.drop_nulls()
+    if present.len() == 0:
+        return pl.Series("us", [None] * numbers.len(), dtype=pl.Int64), "empty"
+    frame = pl.DataFrame({"x": numbers, "i": integers if integers is not None
+                          else numbers.cast(pl.Int64, strict=False)})
+    whole = frame.select(((pl.col("x") == pl.col("x").floor()) | pl.col("x").is_null()).all()
+                         ).item()
+    lo, hi = present.min(), present.max()
+    if whole and lo >= 19000101 and hi <= 21001231:
+        i = pl.col("i")
+        y, m, d = i // 10000, (i // 100) % 100, i % 100
+        valid = (m >= 1) & (m <= 12) & (d >= 1) & (d <= _days_in_month(y, m))
+        if frame.select((valid | i.is_null()).all()).item():
+            us = frame.select(pl.when(valid).then(
+                _days_from_civil(y, m.clip(1, 12), d) * 86_400_000_000).alias("us")).to_series()
+            return us, "yyyymmdd"
+    magnitude = float(present.abs().median())
+    if magnitude < 10_000:
+        return pl.Series("us", [None] * numbers.len(), dtype=pl.Int64), (
+            "numbers too small to be dates or timestamps")
+    if 10_000 <= magnitude < 100_000:
+        us = frame.select(((pl.col("x") - 25569.0) * 86_400_000_000).round(0)
+                          .cast(pl.Int64, strict=False).alias("us")).to_series()
+        return us, "Excel serial day numbers"
+    unit = _epoch_unit(magnitude)
+    i, x = pl.col("i"), pl.col("x")
+    if unit == "ns":
+        expr = pl.when(i.is_not_null()).then(i // 1000).otherwise((x / 1000).round(0))
+    else:
+        factor = _US_PER[unit]
+        expr = pl.when(i.is_not_null()).then(i * factor).otherwise((x * factor).round(0))
+    us = frame.select(expr.cast(pl.Int64, strict=False).alias("us")).to_series()
+    return us, f"Unix epoch {_UNIT_NAMES[unit]}"
+
+
+_MAX_US = 253402300799999999  # 9999-12-31 23:59:59.999999
+_MIN_US = -62135596800000000  # 0001-01-01
+
+
+def _to_datetime(us: pl.Series, name: str) -> pl.Series:
+    us = us.cast(pl.Int64, strict=False)
+    us = pl.select(pl.when((pl.lit(us) >= _MIN_US) & (pl.lit(us) <= _MAX_US))
+                   .then(pl.lit(us))).to_series()
+    return us.cast(pl.Datetime("us")).alias(name)
+
+
+def _result(name: str, values: pl.Series, missing: pl.Series, detail: str) -> ParsedColumn:
+    values = values.alias(name)
+    return ParsedColumn(values=values, invalid=(values.is_null() & ~missing).alias(name),
+                        detail=detail)
+
+
+def _parse_text(series: pl.Series) -> ParsedColumn:
+    name = series.name
+    text = pl.select(pl.lit(_as_text(series)).str.strip_chars()).to_series()
+    missing = is_missing(text)
+    present = ~missing
+    kinds = pl.DataFrame({"t": text, "p": present}).select(
+        (pl.col("p") & pl.col("t").str.contains(r"^\d{4}[-/.]\d")).alias("ymd"),
+        (pl.col("p") & pl.col("t").str.contains(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d")).alias("dmy"),
+        (pl.col("p") & pl.col("t").str.contains(DIGITS)).alias("num"),
+    )
+    us = pl.Series("us", [None] * text.len(), dtype=pl.Int64)
+    details: list[tuple[int, str]] = []
+    for kind in ("ymd", "dmy", "num"):
+        mask = kinds.get_column(kind)
+        count = int(mask.sum())
+        if not count:
+            continue
+        sub = text.filter(mask)
+        if kind == "ymd":
+            part, detail = _parse_ymd(sub)
+        elif kind == "dmy":
+            part, detail = _parse_dmy(sub)
+        else:
+            integers = sub.str.replace(r"^\+", "").str.to_integer(strict=False)
+            part, detail = _from_numbers(sub.cast(pl.Float64, strict=False), integers)
+        us = us.scatter(mask.arg_true(), part)
+        details.append((count, detail))
+    values = _to_datetime(us, name)
+    if not details:
+        return _result(name, values, missing,
+                       "no date found" if present.any() else "empty")
+    details.sort(key=lambda item: -item[0])
+    detail = details[0][1]
+    if len(details) > 1:
+        detail += "; also " + "; ".join(d for _, d in details[1:])
+    return _result(name, values, missing, detail)
+
+
+def parse_datetime(series: pl.Series) -> ParsedColumn:
+    """Parse a column of dates or timestamps to naive ``pl.Datetime("us")``.
+
+    Parameters
+    ----------
+    series
+        Text in any form of the module docstring, or an already-typed column: Datetime
+        (a time zone is converted to UTC and dropped), Date (midnight), integers or
+        floats (epoch / yyyymmdd / Excel days, as for text).
+
+    Returns
+    -------
+    ParsedColumn
+        ``values`` in UTC where the input carried an offset, ``invalid`` for present but
+        unreadable values (including impossible dates like 31.02.2026), and ``detail``
+        naming the form found, e.g. ``"dd.mm.yyyy HH:MM"`` or ``"Unix epoch seconds"``.
+    """
+    name = series.name
+    dtype = series.dtype
+    if isinstance(dtype, pl.Datetime):
+        values = series
+        detail = "date and time"
+        if dtype.time_zone is not None:
+            values = values.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            detail += f" (time zone {dtype.time_zone} converted to UTC)"
+        return _result(name, values.cast(pl.Datetime("us")), series.is_null(), detail)
+    if dtype == pl.Date:
+        return _result(name, series.cast(pl.Datetime("us")), series.is_null(), "date")
+    if dtype == pl.Null:
+        return _result(name, series.cast(pl.Datetime("us")), series.is_null(), "empty")
+    if dtype.is_numeric():
+        missing = is_missing(series)
+        numbers = series.cast(pl.Float64)
+        numbers = numbers.set(missing, None)
+        integers = series.cast(pl.Int64, strict=False) if dtype.is_integer() else None
+        us, detail = _from_numbers(numbers, integers)
+        return _result(name, _to_datetime(us, name), missing, detail)
+    if _is_text(series):
+        return _parse_text(series)
+    values = pl.Series(name, [None] * series.len(), dtype=pl.Datetime("us"))
+    return _result(name, values, series.is_null(), f"cannot read {dtype} as dates")
