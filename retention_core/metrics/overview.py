@@ -182,6 +182,7 @@ def build_tiles(series: pl.DataFrame, current_start: date,
         value, prev = current.get(spec.key), previous.get(spec.key)
         tile = {"key": spec.key, "label": spec.label, "unit": spec.unit, "value": value,
                 "previous": prev, "value_text": format_value(value, spec.unit),
+                "previous_text": format_value(prev, spec.unit),
                 "delta_text": "", "size": 0.0, "tone": "flat",
                 "sparkline": upto.get_column(spec.key).to_list() if upto.height else [],
                 "available": value is not None, "missing_reason": None,
