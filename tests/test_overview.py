@@ -105,3 +105,59 @@ def test_last_complete_period():
     assert last_complete_period(date(2026, 11, 22), "week") == date(2026, 11, 9)
     assert last_complete_period(date(2026, 3, 1), "month") == date(2026, 2, 1)
     assert last_complete_period(date(2026, 1, 15), "quarter") == date(2025, 10, 1)
+
+
+def _order(i, customer, day, revenue, channel="web", device="desktop"):
+    return {"order_id": str(i), "customer_id": customer, "ordered_at": datetime(2026, 1, day, 12),
+            "revenue": revenue, "channel": channel, "device": device, "country": "PL"}
+
+
+def test_tiles_compare_the_last_complete_week_with_the_one_before():
+    from retention_core.metrics.overview import compute_overview
+
+    rows = [
+        _order(1, "a", 5, 10.0), _order(2, "b", 6, 20.0),                            # week A
+        _order(3, "a", 12, 30.0), _order(4, "c", 13, 10.0), _order(5, "d", 14, 20.0),  # week B
+        _order(6, "e", 20, 99.0),                                                    # partial week
+    ]
+    ws = Workspace.from_frames(orders=pl.DataFrame(rows))
+    overview = compute_overview(ws.cursor(), Filters(), "week")
+    assert overview.as_of == date(2026, 1, 20)
+    assert overview.current_start == date(2026, 1, 12)
+    tiles = {t["key"]: t for t in overview.tiles}
+    assert (tiles["revenue"]["value"], tiles["revenue"]["previous"]) == (60.0, 30.0)
+    assert tiles["revenue"]["delta_text"] == "+100.0% vs previous"
+    assert tiles["aov"]["value"] == pytest.approx(20.0) and tiles["aov"]["previous"] == 15.0
+    assert tiles["aov"]["delta_text"] == "+33.3% vs previous"
+    assert (tiles["new_customers"]["value"], tiles["returning_customers"]["value"]) == (2, 1)
+    # week B: a has 2 orders to date, c and d one each -> 1/3; week A: nobody -> 0
+    assert tiles["repeat_purchase_rate"]["value"] == pytest.approx(1 / 3)
+    assert tiles["repeat_purchase_rate"]["delta_text"] == "+33.3 pts vs previous"
+    assert tiles["repeat_purchase_rate"]["tone"] == "good"
+    # missing sources are shown as missing, not as zero
+    for key in ("nps", "csat", "cart_abandonment_rate"):
+        assert tiles[key]["available"] is False and tiles[key]["value"] is None
+    assert tiles["nps"]["missing_reason"] == "no survey answers imported"
+    assert tiles["cart_abandonment_rate"]["missing_reason"] == "no funnel events imported"
+    # the partial week is in the series but never in the tiles
+    assert overview.series.get_column("period_start").max() == date(2026, 1, 19)
+
+
+def test_what_changed_names_the_segment_that_caused_the_fall():
+    from retention_core.metrics.overview import compute_overview
+
+    rows, i = [], 0
+    for day, ads_mobile in ((6, 10), (13, 5)):  # week A, week B: only ads on mobile falls
+        for channel, device in (("ads", "mobile"), ("ads", "desktop"), ("email", "mobile"),
+                                ("email", "desktop")):
+            for _ in range(ads_mobile if (channel, device) == ("ads", "mobile") else 10):
+                i += 1
+                rows.append(_order(i, f"c{i}", day, 10.0, channel=channel, device=device))
+    rows.append(_order(999, "z", 19, 1.0, channel="email"))  # makes week B complete
+    ws = Workspace.from_frames(orders=pl.DataFrame(rows))
+    overview = compute_overview(ws.cursor(), Filters(), "week")
+    orders_sentence = next(s for s in overview.sentences if s.startswith("Orders"))
+    # 40 -> 35 orders = -12.5%, all of it from ads on mobile (the other three unchanged),
+    # so neither "ads" nor "mobile" alone is the answer
+    assert orders_sentence == ("Orders fell 12.5% (40 → 35); orders through ads on mobile "
+                               "account for 100% of the fall.")
