@@ -7,8 +7,13 @@ Sections and pages are declared here. Each page starts with
 
 import streamlit as st
 
+from dashboard.auth import require_login
+
 st.set_page_config(page_title="Retention dashboard", page_icon=":material/monitoring:",
                    layout="wide")
+
+# Login before anything else when [auth] is configured (docs/security.md).
+require_login()
 
 PAGES = {
     "Dashboard": [

@@ -1,0 +1,76 @@
+"""Every page in a real browser on the demo data: no exception, no error box, charts drawn."""
+
+from __future__ import annotations
+
+import pytest
+from browserkit import (
+    SELECTOR_CHART,
+    SELECTOR_MAIN,
+    SELECTOR_SIDEBAR,
+    problems_on,
+    run_app,
+    wait_settled,
+)
+
+pytestmark = pytest.mark.browser
+
+# (url path, title, must have a chart). Paths follow st.Page's rule: the file name
+# without its number prefix.
+PAGES = [
+    ("", "Overview", False),
+    ("retention", "Retention", True),
+    ("customer_value", "Customer value", True),
+    ("satisfaction", "Satisfaction", True),
+    ("cart_funnel", "Cart funnel", True),
+    ("data", "Data", False),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    """The app on an empty workspace, so it shows the demo data set."""
+    with run_app(tmp_path_factory.mktemp("demo_app")) as server:
+        yield server
+
+
+@pytest.mark.parametrize(("path", "title", "needs_chart"), PAGES,
+                         ids=[title for _, title, _ in PAGES])
+def test_page_renders_without_errors(demo_app, new_page, screenshot, path, title, needs_chart):
+    page = new_page()
+    page.goto(f"{demo_app.url}/{path}")
+    wait_settled(page)
+    screenshot(page, f"page_{title.lower().replace(' ', '_')}")
+
+    assert problems_on(page) == [], f"{title}: {problems_on(page)}\n{demo_app.log_tail()}"
+    main = page.locator(SELECTOR_MAIN)
+    assert main.get_by_role("heading", name=title, exact=True).first.is_visible(), (
+        f"{title}: the page heading is missing; main area says:\n{main.inner_text()[:800]}")
+    charts = page.locator(SELECTOR_CHART).count()
+    print(f"{title}: {charts} plotly chart(s)")
+    if needs_chart:
+        assert charts >= 1, f"{title}: no plotly chart on the demo data"
+    if title != "Data":
+        assert "demo data" in page.locator(SELECTOR_SIDEBAR).inner_text()
+
+
+def test_sidebar_navigation_reaches_every_page(demo_app, new_page):
+    """Clicking through the sidebar (one session) lands on each page with its URL."""
+    page = new_page()
+    page.goto(demo_app.url)
+    wait_settled(page)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for path, title, _ in PAGES[1:]:
+        nav.get_by_role("link", name=title).click()
+        page.wait_for_url(f"**/{path}", timeout=60_000)
+        page.locator(SELECTOR_MAIN).get_by_role("heading", name=title, exact=True).first.wait_for()
+        wait_settled(page)
+        assert problems_on(page) == [], f"{title}: {problems_on(page)}"
+
+
+def test_without_login_the_sidebar_says_local_only(demo_app, new_page):
+    page = new_page()
+    page.goto(demo_app.url)
+    wait_settled(page)
+    sidebar = page.locator(SELECTOR_SIDEBAR).inner_text()
+    assert "listens on this machine only" in sidebar
+    assert page.get_by_role("button", name="Log in").count() == 0
