@@ -188,6 +188,13 @@ SYNONYMS: dict[Kind, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# The tables above are written for people; compare them in normalised form ("й" -> "и").
+_SYNONYMS_NORMALISED: dict[Kind, dict[str, tuple[str, ...]]] = {
+    kind: {name: tuple(dict.fromkeys(normalise_name(s) for s in syns))
+           for name, syns in table.items()}
+    for kind, table in SYNONYMS.items()
+}
+
 # Fields whose presence tells what a file holds (detect_kind): a survey needs a score,
 # events need an event name, orders an amount.
 _KIND_MARKERS: dict[Kind, tuple[str, ...]] = {
@@ -255,7 +262,7 @@ def match_synonyms(columns: Sequence[str], kind: Kind, *,
         loose.setdefault(_without_brackets(col), col)
     out: dict[str, str] = {}
     for name in mappable_fields(kind):
-        for syn in SYNONYMS[kind].get(name, ()):
+        for syn in _SYNONYMS_NORMALISED[kind].get(name, ()):
             col = exact.get(syn) or loose.get(syn)
             if col is not None and col not in used:
                 out[name] = col

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 __all__ = ["ImportReport", "PreparedImport", "SourceFile", "ingest_files", "import_prepared",
            "prepare_import", "prepare_raw", "read_sources", "suggest_for"]
 
+_KIND_WORDS = {"orders": "an orders export", "surveys": "survey answers",
+               "events": "a funnel event log"}
 _BUILDERS = {"orders": build_orders, "surveys": build_surveys, "events": build_events}
 
 
@@ -179,7 +181,7 @@ def _check_complete(suggestion: MappingSuggestion, kind_given: Kind | None,
         other = presets.detect_preset(cols)
         looks = other.kind if other is not None else detect_kind(cols)
         if looks is not None and looks != kind_given:
-            what = f"a {other.title}" if other is not None else f"{looks} data"
+            what = f"a {other.title}" if other is not None else _KIND_WORDS[looks]
             raise InputError(f"this looks like {what}, not {kind_given}: pass it with "
                              f"--{looks} (or choose {looks} on the Data page)", file=file_label)
     shown = ", ".join(repr(c) for c in cols[:30]) + (" ..." if len(cols) > 30 else "")
@@ -212,8 +214,13 @@ def prepare_raw(raw: RawTable | pl.DataFrame, files: Sequence[SourceFile] | None
     if files is None:
         files = [SourceFile(name, "", 0) for name in file_order]
     label = ", ".join(f.name for f in files)
-    stages = check_stage_map(stage_map)
-    suggestion = suggest_for(frame, kind=kind, preset=preset, mapping=mapping)
+    try:
+        stages = check_stage_map(stage_map)
+        suggestion = suggest_for(frame, kind=kind, preset=preset, mapping=mapping)
+    except MappingError as err:
+        if err.file is None:
+            raise MappingError(err.message, file=label) from None
+        raise
     _check_complete(suggestion, kind, label)
     chosen = presets.find_preset(suggestion.preset, kind=suggestion.kind,
                                  columns=suggestion.columns) if suggestion.preset else None
