@@ -3,7 +3,8 @@
 - With an ``[auth]`` section in ``.streamlit/secrets.toml`` every page requires login
   (``st.login`` / ``st.user`` / ``st.logout``, see
   https://docs.streamlit.io/develop/concepts/connections/authentication). A visitor who
-  is not logged in sees a login screen and nothing else.
+  is not logged in sees a login screen and nothing else. An optional ``[access]`` section
+  (``allowed_emails``, ``allowed_domains``) narrows who may enter after logging in.
 - Without ``[auth]`` the dashboard is meant for this machine only: ``.streamlit/config.toml``
   binds the server to ``localhost``, and the sidebar says so. When it is bound to another
   address without login, the sidebar warns that anyone who can reach it sees the data.
@@ -30,6 +31,41 @@ def auth_settings() -> Mapping[str, Any] | None:
     except (StreamlitSecretNotFoundError, FileNotFoundError):
         return None
     return section if isinstance(section, Mapping) and section else None
+
+
+def access_rules() -> tuple[frozenset[str], frozenset[str]]:
+    """Who may use the dashboard once logged in: ``[access]`` in the secrets.
+
+    ``allowed_emails`` and ``allowed_domains`` (lists; compared case-insensitively).
+    Both empty or absent: everyone the identity provider authenticates may enter.
+    """
+    try:
+        section = st.secrets.get("access") or {}
+    except (StreamlitSecretNotFoundError, FileNotFoundError):
+        section = {}
+
+    def values(key: str) -> frozenset[str]:
+        raw = section.get(key) or []
+        items = [raw] if isinstance(raw, str) else list(raw)
+        return frozenset(str(v).strip().lower().lstrip("@") for v in items if str(v).strip())
+
+    return values("allowed_emails"), values("allowed_domains")
+
+
+def is_allowed(claims: Mapping[str, Any], emails: frozenset[str], domains: frozenset[str]) -> bool:
+    """Whether a logged-in user's identity claims pass the ``[access]`` lists.
+
+    With no list configured everyone passes. Otherwise the ``email`` claim (OpenID
+    Connect Core 1.0, section 5.1) must be on ``emails`` or end in ``@`` + one of
+    ``domains``; an address the provider marks ``email_verified = false`` never passes.
+    """
+    if not emails and not domains:
+        return True
+    email = str(claims.get("email") or "").strip().lower()
+    if not email or claims.get("email_verified") is False:
+        return False
+    domain = email.rpartition("@")[2]
+    return email in emails or ("@" in email and domain in domains)
 
 
 def list_providers(settings: Mapping[str, Any]) -> list[str | None]:
@@ -90,7 +126,8 @@ def require_login(*, sidebar: bool = True) -> None:
     Notes
     -----
     Without ``[auth]`` this returns at once, after the sidebar note. With ``[auth]`` and
-    no logged-in user it draws the login screen and stops the script (``st.stop``).
+    no logged-in user it draws the login screen and stops the script (``st.stop``); a
+    logged-in user whom ``[access]`` does not list gets a "no access" screen and stops.
     """
     settings = auth_settings()
     if settings is None:
@@ -99,6 +136,13 @@ def require_login(*, sidebar: bool = True) -> None:
         return
     if not st.user.is_logged_in:
         _login_screen(list_providers(settings) or [None])
+        st.stop()
+    if not is_allowed(st.user, *access_rules()):
+        st.title("No access")
+        st.write(f"You are logged in as **{_user_label()}**, but this account has no access "
+                 "to the dashboard. Ask its owner to add you, or log in with another account.")
+        st.button("Log out", key="auth_logout_denied", icon=":material/logout:",
+                  on_click=st.logout)
         st.stop()
     if sidebar:
         with st.sidebar:

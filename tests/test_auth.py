@@ -149,3 +149,36 @@ def test_list_providers(settings, expected):
 ])
 def test_is_loopback(address, expected):
     assert auth.is_loopback(address) is expected
+
+
+def test_access_list_turns_away_a_logged_in_user_not_on_it(tmp_path, monkeypatch):
+    secrets = {**AUTH, "access": {"allowed_emails": ["ada@example.com"]}}
+    user = {"is_logged_in": True, "name": "Mallory", "email": "mallory@example.org"}
+    at = _app(tmp_path, monkeypatch, secrets=secrets, user=user).run()
+    assert not at.exception
+    assert _texts(at.title) == ["No access"]
+    assert [b.label for b in at.button] == ["Log out"]
+    assert not at.sidebar.multiselect and not at.sidebar.date_input
+
+    at.user = {"is_logged_in": True, "name": "Ada", "email": "Ada@Example.com"}
+    at.run()
+    assert not at.exception
+    assert "Overview" in _texts(at.title)
+
+
+@pytest.mark.parametrize(("claims", "emails", "domains", "expected"), [
+    ({"email": "x@y.z"}, (), (), True),  # no list: whoever the provider lets in
+    ({}, (), (), True),
+    ({"email": "ada@example.com"}, ("ada@example.com",), (), True),
+    ({"email": " ADA@Example.COM "}, ("ada@example.com",), (), True),
+    ({"email": "bob@example.com"}, ("ada@example.com",), (), False),
+    ({"email": "bob@example.com"}, (), ("example.com",), True),
+    ({"email": "bob@sub.example.com"}, (), ("example.com",), False),
+    ({"email": "bob@example.com.evil.org"}, (), ("example.com",), False),
+    ({"email": "example.com"}, (), ("example.com",), False),
+    ({"email": "ada@example.com", "email_verified": False}, ("ada@example.com",), (), False),
+    ({"email": "ada@example.com", "email_verified": True}, ("ada@example.com",), (), True),
+    ({"name": "Ada"}, ("ada@example.com",), ("example.com",), False),
+])
+def test_is_allowed(claims, emails, domains, expected):
+    assert auth.is_allowed(claims, frozenset(emails), frozenset(domains)) is expected
