@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from retention_core.io.parse import ParsedColumn, _as_text, _is_text, is_missing
+from retention_core.io.parse import ParsedColumn, _as_text, _is_text, is_missing, nulls, strip
 
 _TIME = (r"(?:(?:[T\s]|,\s*)(?P<H>\d{1,2})(?::(?P<M>\d{2}))?(?::(?P<S>\d{2}))?"
          r"(?:[.,](?P<F>\d{1,9}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?")
@@ -100,6 +100,90 @@ def _extract(text: pl.Series, pattern: str) -> pl.DataFrame:
     return frame
 
 
+def _strptime_formats(kind: str, day_first: bool) -> list[str]:
+    """strptime formats tried first (fast, multi-threaded) for a family of values.
+
+    Values none of them reads go through the general regular expression, so these only
+    need to cover the common layouts; each must accept nothing the expression rejects.
+    Plain formats come before ``%.f`` / ``%z`` ones, which polars parses more slowly.
+    """
+    formats = []
+    for sep in ("-", "/", "."):
+        if kind == "ymd":
+            dates = [f"%Y{sep}%m{sep}%d"]
+            times = ["", " %H:%M:%S", "T%H:%M:%S", " %H:%M", "T%H:%M", " %H:%M:%S UTC",
+                     "T%H:%M:%SZ", " %H:%M:%S%.f", "T%H:%M:%S%.f", " %H:%M:%S%.f UTC",
+                     "T%H:%M:%S%.fZ", " %H:%M:%S%.f %z", "T%H:%M:%S%.f%z", " %H:%M:%S%z"]
+        else:
+            order = ("%d", "%m") if day_first else ("%m", "%d")
+            dates = [f"{order[0]}{sep}{order[1]}{sep}{year}" for year in ("%Y", "%y")]
+            times = ["", " %H:%M", " %H:%M:%S", " %H:%M:%S%.f"]
+        formats.extend(d + t for d in dates for t in times)
+    return formats
+
+
+def _null_int(n: int) -> pl.Series:
+    return pl.repeat(None, n, dtype=pl.Int64, eager=True).alias("us")
+
+
+def _epoch_us(parsed: pl.Series, check_year: bool) -> pl.Series:
+    if parsed.dtype.time_zone is not None:
+        parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    if check_year:
+        # "%Y" also reads a two-digit year ("1/2/10" -> year 10); no export has such years.
+        parsed = parsed.set(parsed.dt.year() < 1000, None)
+    return parsed.dt.epoch("us")
+
+
+def _fast_parse(text: pl.Series, formats: list[str], check_year: bool
+                ) -> tuple[pl.Series, pl.Series]:
+    """Microseconds parsed by the first matching format, and the mask still unparsed."""
+    n = text.len()
+    present = text.is_not_null()
+    step = max(1, n // 1000)
+    sample = pl.concat([text.head(1000), text.gather_every(step)]).drop_nulls()
+    ranked = []
+    for position, fmt in enumerate(formats):
+        hits = int(sample.str.to_datetime(fmt, strict=False, cache=False).is_not_null().sum())
+        if hits:
+            ranked.append((-hits, position, fmt))
+    us = _null_int(n)
+    remaining = present
+    for _, _, fmt in sorted(ranked):
+        left = int(remaining.sum())
+        if not left:
+            break
+        if left * 4 >= n:  # most of the column: parse it whole, keep what is already set
+            parsed = _epoch_us(text.str.to_datetime(fmt, strict=False, cache=False,
+                                                    time_unit="us"), check_year)
+            us = us.fill_null(parsed)
+        else:  # a few stragglers: parse only them
+            index = remaining.arg_true()
+            parsed = _epoch_us(text.gather(index).str.to_datetime(
+                fmt, strict=False, cache=False, time_unit="us"), check_year)
+            got = parsed.is_not_null()
+            if got.any():
+                us = us.scatter(index.filter(got), parsed.filter(got))
+        remaining = present & us.is_null()
+    return us, remaining
+
+
+def _parse_family(text: pl.Series, kind: str, day_first: bool) -> pl.Series:
+    """Microseconds since the epoch for ``ymd`` or ``dmy`` values (order decided)."""
+    us, pending = _fast_parse(text, _strptime_formats(kind, day_first),
+                              check_year=kind != "ymd")
+    if pending.any():
+        index = pending.arg_true()
+        frame = _extract(text.gather(index), YMD if kind == "ymd" else DMY)
+        if kind == "ymd":
+            part = _assemble(frame, day="b", month="a")
+        else:
+            part = _assemble(frame, day="a" if day_first else "b",
+                             month="b" if day_first else "a")
+        us = us.scatter(index, part)
+    return us
+
+
 def _fraction_sorted(us: pl.Series) -> float:
     values = us.drop_nulls()
     if values.len() < 3:
@@ -107,66 +191,60 @@ def _fraction_sorted(us: pl.Series) -> float:
     return float((values.diff().drop_nulls() >= 0).mean())
 
 
-def _time_label(frame: pl.DataFrame) -> str:
+def _shape(text: pl.Series, kind: str) -> tuple[str, str, str]:
+    """(separator, time layout, offset note) seen in a sample of the values."""
+    frame = _extract(text.head(2000), YMD if kind == "ymd" else DMY)
+    seps = frame.get_column("sep").drop_nulls()
+    sep = seps[0] if seps.len() else ("-" if kind == "ymd" else "/")
+    time = ""
     if frame.get_column("H").is_not_null().any():
         if frame.get_column("S").is_not_null().any():
-            label = " HH:MM:SS"
+            time = " HH:MM:SS"
         elif frame.get_column("M").is_not_null().any():
-            label = " HH:MM"
+            time = " HH:MM"
         else:
-            label = " HH"
+            time = " HH"
         if frame.get_column("F").is_not_null().any():
-            label += ".ffffff"
+            time += ".ffffff"
         if frame.get_column("ampm").is_not_null().any():
-            label += " AM/PM"
-        return label
-    return ""
-
-
-def _tz_label(frame: pl.DataFrame) -> str:
-    return ", UTC offsets converted to UTC" if frame.get_column("tz").is_not_null().any() else ""
+            time += " AM/PM"
+    has_tz = frame.get_column("tz").is_not_null().any()
+    return sep, time, (", UTC offsets converted to UTC" if has_tz else "")
 
 
 def _parse_ymd(text: pl.Series) -> tuple[pl.Series, str]:
-    frame = _extract(text, YMD)
-    us = _assemble(frame, day="b", month="a")
-    sep = frame.get_column("sep").drop_nulls()
-    s = sep[0] if sep.len() else "-"
-    return us, f"yyyy{s}mm{s}dd{_time_label(frame)}{_tz_label(frame)}"
+    us = _parse_family(text, "ymd", day_first=False)
+    s, time, tz = _shape(text, "ymd")
+    return us, f"yyyy{s}mm{s}dd{time}{tz}"
 
 
 def _parse_dmy(text: pl.Series) -> tuple[pl.Series, str]:
-    frame = _extract(text, DMY)
-    a, b = _int("a"), _int("b")
-    votes = frame.select(((a > 12) & (b <= 12)).sum().alias("day"),
-                         ((b > 12) & (a <= 12)).sum().alias("month"))
-    day_votes, month_votes = int(votes["day"][0] or 0), int(votes["month"][0] or 0)
-    sep = frame.get_column("sep").drop_nulls()
-    s = sep[0] if sep.len() else "/"
-    year = "yy" if frame.get_column("y").drop_nulls().str.len_chars().max() == 2 else "yyyy"
-    note = ""
+    first = text.str.extract(r"^(\d{1,2})", 1).cast(pl.Int64, strict=False)
+    second = text.str.extract(r"^\d{1,2}[-/.](\d{1,2})", 1).cast(pl.Int64, strict=False)
+    day_votes = int(((first > 12) & (second <= 12)).sum())
+    month_votes = int(((second > 12) & (first <= 12)).sum())
+    s, time, tz = _shape(text, "dmy")
+    short = text.str.contains(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?:\D|$)").not_().all()
+    year = "yy" if short else "yyyy"
     if day_votes or month_votes:
         day_first = day_votes >= month_votes
-        reason = "a day above 12 comes first" if day_first else "a day above 12 comes second"
+        note = " (a day above 12 comes first)" if day_first else (
+            " (a day above 12 comes second)")
         if day_votes and month_votes:
-            reason = (f"{max(day_votes, month_votes)} values read only this way, "
-                      f"{min(day_votes, month_votes)} others are invalid")
-        note = f" ({reason})"
-        us = _assemble(frame, day="a" if day_first else "b", month="b" if day_first else "a")
+            note = (f" ({max(day_votes, month_votes)} values fit only this order; "
+                    f"{min(day_votes, month_votes)} others are invalid)")
+        us = _parse_family(text, "dmy", day_first)
     else:
-        day_us = _assemble(frame, day="a", month="b")
+        us = _parse_family(text, "dmy", day_first=True)
         day_first = True
-        us = day_us
+        note = " (ambiguous: no day above 12; read day-first)"
         if s != ".":
-            month_us = _assemble(frame, day="b", month="a")
-            if _fraction_sorted(month_us) >= 0.99 > _fraction_sorted(day_us):
+            month_us = _parse_family(text, "dmy", day_first=False)
+            if _fraction_sorted(month_us) >= 0.99 > _fraction_sorted(us):
                 day_first, us = False, month_us
-        if day_first:
-            note = " (ambiguous: no day above 12; read day-first)"
-        else:
-            note = " (ambiguous: no day above 12; month-first keeps the rows in date order)"
+                note = " (ambiguous: no day above 12; month-first keeps the rows in date order)"
     order = f"dd{s}mm{s}{year}" if day_first else f"mm{s}dd{s}{year}"
-    return us, f"{order}{_time_label(frame)}{_tz_label(frame)}{note}"
+    return us, f"{order}{time}{tz}{note}"
 
 
 def _epoch_unit(magnitude: float) -> str:
@@ -187,7 +265,7 @@ def _from_numbers(numbers: pl.Series, integers: pl.Series | None) -> tuple[pl.Se
     """
     present = numbers.drop_nulls()
     if present.len() == 0:
-        return pl.Series("us", [None] * numbers.len(), dtype=pl.Int64), "empty"
+        return _null_int(numbers.len()), "empty"
     frame = pl.DataFrame({"x": numbers, "i": integers if integers is not None
                           else numbers.cast(pl.Int64, strict=False)})
     whole = frame.select(((pl.col("x") == pl.col("x").floor()) | pl.col("x").is_null()).all()
@@ -203,7 +281,7 @@ def _from_numbers(numbers: pl.Series, integers: pl.Series | None) -> tuple[pl.Se
             return us, "yyyymmdd"
     magnitude = float(present.abs().median())
     if magnitude < 10_000:
-        return pl.Series("us", [None] * numbers.len(), dtype=pl.Int64), (
+        return _null_int(numbers.len()), (
             "numbers too small to be dates or timestamps")
     if 10_000 <= magnitude < 100_000:
         us = frame.select(((pl.col("x") - 25569.0) * 86_400_000_000).round(0)
@@ -239,22 +317,24 @@ def _result(name: str, values: pl.Series, missing: pl.Series, detail: str) -> Pa
 
 def _parse_text(series: pl.Series) -> ParsedColumn:
     name = series.name
-    text = pl.select(pl.lit(_as_text(series)).str.strip_chars()).to_series()
+    text = strip(_as_text(series))
     missing = is_missing(text)
     present = ~missing
-    kinds = pl.DataFrame({"t": text, "p": present}).select(
-        (pl.col("p") & pl.col("t").str.contains(r"^\d{4}[-/.]\d")).alias("ymd"),
-        (pl.col("p") & pl.col("t").str.contains(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d")).alias("dmy"),
-        (pl.col("p") & pl.col("t").str.contains(DIGITS)).alias("num"),
-    )
-    us = pl.Series("us", [None] * text.len(), dtype=pl.Int64)
+    n_present = int(present.sum())
+    patterns = {"ymd": r"^\d{4}[-/.]\d", "dmy": r"^\d{1,2}[-/.]\d{1,2}[-/.]\d", "num": DIGITS}
+    us = _null_int(text.len())
     details: list[tuple[int, str]] = []
-    for kind in ("ymd", "dmy", "num"):
-        mask = kinds.get_column(kind)
+    claimed = 0
+    for kind, pattern in patterns.items():
+        if claimed >= n_present:
+            break  # every value already belongs to a family: skip the other scans
+        mask = present & text.str.contains(pattern)
         count = int(mask.sum())
         if not count:
             continue
-        sub = text.filter(mask)
+        claimed += count
+        whole = count == text.len()
+        sub = text if whole else text.filter(mask)
         if kind == "ymd":
             part, detail = _parse_ymd(sub)
         elif kind == "dmy":
@@ -262,7 +342,7 @@ def _parse_text(series: pl.Series) -> ParsedColumn:
         else:
             integers = sub.str.replace(r"^\+", "").str.to_integer(strict=False)
             part, detail = _from_numbers(sub.cast(pl.Float64, strict=False), integers)
-        us = us.scatter(mask.arg_true(), part)
+        us = part if whole else us.scatter(mask.arg_true(), part)
         details.append((count, detail))
     values = _to_datetime(us, name)
     if not details:
@@ -314,5 +394,5 @@ def parse_datetime(series: pl.Series) -> ParsedColumn:
         return _result(name, _to_datetime(us, name), missing, detail)
     if _is_text(series):
         return _parse_text(series)
-    values = pl.Series(name, [None] * series.len(), dtype=pl.Datetime("us"))
+    values = nulls(series.len(), pl.Datetime("us"), name)
     return _result(name, values, series.is_null(), f"cannot read {dtype} as dates")
