@@ -61,7 +61,8 @@ def latest_order_date(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def resolve_scope(con: duckdb.DuckDBPyConnection, filters: Filters, period: str,
                   as_of: date | None = None) -> Scope | None:
-    """The :class:`Scope` of a computation, or None when there are no orders at all.
+    """The :class:`Scope` of a computation, or None when there are no orders to look at
+    (none at all, or the date range starts after the latest one).
 
     ``as_of`` defaults to the latest order date; a date-range end earlier than it wins.
     """
@@ -70,6 +71,7 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, filters: Filters, period: str,
         raise InputError(f"as of must be a date, got {as_of!r}")
     if isinstance(as_of, datetime):
         as_of = as_of.date()
+    explicit = as_of is not None
     if as_of is None:
         as_of = latest_order_date(con)
         if as_of is None:
@@ -77,8 +79,10 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, filters: Filters, period: str,
     if filters.end is not None and filters.end < as_of:
         as_of = filters.end
     if filters.start is not None and as_of < filters.start:
-        raise InputError(f"as of ({as_of}) is before the start of the date range "
-                         f"({filters.start}); pick a later date")
+        if explicit:
+            raise InputError(f"as of ({as_of}) is before the start of the date range "
+                             f"({filters.start}); pick a later date")
+        return None  # the range starts after the last order: nothing to show
     start = period_start(as_of, period)
     partial = as_of + timedelta(days=1) < next_period_start(as_of, period)
     return Scope(as_of, period, start, partial)

@@ -19,7 +19,7 @@ first_orders as (
         min(ordered_at) as first_at,
         count(*) as orders,
         -- the segment comes from the first order; same-time ties go to the lowest order_id
-        arg_min(
+        arg_min(coalesce(
             case $dimension
                 when 'channel' then nullif(trim(channel), '')
                 when 'country' then nullif(trim(country), '')
@@ -34,7 +34,7 @@ first_orders as (
                 when 'returned' then
                     case returned when true then 'returned' when false then 'not returned' end
                 else 'all customers'
-            end,
+            end, '(unknown)'),  -- before arg_min, which would skip NULLs
             (ordered_at, order_id)
         ) as segment_value
     from history
@@ -46,7 +46,7 @@ customers_in_scope as (
         customer_id,
         cast(date_trunc($period, first_at) as date) as cohort,
         orders,
-        coalesce(segment_value, '(unknown)') as segment_value
+        segment_value
     from first_orders
     where $f_start is null or first_at >= $f_start
 ),

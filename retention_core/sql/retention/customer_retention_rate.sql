@@ -53,10 +53,12 @@ first_days as (
 ),
 
 bounds as (
+    -- from the first customer's period, or the range start's if later; none without customers
     select
-        cast(date_trunc($period, coalesce(greatest(min(first_day), cast($f_start as date)),
-            min(first_day))) as date) as first_start
+        cast(date_trunc($period, greatest(min(first_day), coalesce(cast($f_start as date),
+            min(first_day)))) as date) as first_start
     from first_days
+    having count(*) > 0
 ),
 
 periods as (
