@@ -231,7 +231,9 @@ def prepare_raw(raw: RawTable | pl.DataFrame, files: Sequence[SourceFile] | None
                        report=report, log=IssueLog(),
                        composed=chosen.composed_columns(suggestion.columns) if chosen else {},
                        survey=survey, stage_map=stages)
-    canonical = _BUILDERS[suggestion.kind](frame, ctx)
+    from retention_core.workspace import conform
+
+    canonical = conform(suggestion.kind, _BUILDERS[suggestion.kind](frame, ctx))
     report.issues = ctx.log.frame(frame)
     if canonical.height == 0:
         reasons = "; ".join(f"{r}: {n:,}" for r, n in report.by_reason.items()) or "none"

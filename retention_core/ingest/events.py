@@ -26,6 +26,7 @@ from retention_core.ingest.common import (
 from retention_core.ingest.fields import (
     join_parts,
     normalise_customer,
+    raw_text,
     read_datetime,
     read_number,
     read_text,
@@ -48,18 +49,18 @@ def build_events(raw: pl.DataFrame, ctx: BuildContext) -> pl.DataFrame:
     when = read_datetime(raw.get_column(m["event_at"]), epoch_unit=ctx.epoch_unit("event_at"))
     ctx.note_format("event_at", when)
     cols += [when.values.alias("event_at"), when.invalid.alias("_bad_at"),
-             read_text(raw.get_column(m["event_at"])).alias("_raw_at")]
+             raw_text(raw.get_column(m["event_at"])).alias("_raw_at")]
     if "value" in m:
         value = read_number(raw.get_column(m["value"]))
         ctx.note_format("value", value)
         cols += [value.values.alias("value"), value.invalid.alias("_bad_value"),
-                 read_text(raw.get_column(m["value"])).alias("_raw_value")]
+                 raw_text(raw.get_column(m["value"])).alias("_raw_value")]
     checkout_table = "completed_at" in m and "raw_event" not in m
     if checkout_table:
         done = read_datetime(raw.get_column(m["completed_at"]))
         ctx.note_format("completed_at", done)
         cols += [done.values.alias("_done_at"), done.invalid.alias("_bad_done"),
-                 read_text(raw.get_column(m["completed_at"])).alias("_raw_done")]
+                 raw_text(raw.get_column(m["completed_at"])).alias("_raw_done")]
     else:
         cols.append(read_text(raw.get_column(m["raw_event"])).alias("raw_event"))
     cols.append(_sessions(raw, ctx))

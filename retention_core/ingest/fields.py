@@ -48,6 +48,11 @@ def read_text(series: pl.Series) -> pl.Series:
     return _io().clean_text(series).cast(pl.String)
 
 
+def raw_text(series: pl.Series) -> pl.Series:
+    """The values as written in the file (for issue rows): text, untouched."""
+    return series.cast(pl.String) if series.dtype != pl.String else series
+
+
 def _no_invalid(series: pl.Series) -> pl.Series:
     return pl.Series(series.name, [False] * series.len(), dtype=pl.Boolean)
 

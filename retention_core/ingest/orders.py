@@ -27,6 +27,7 @@ from retention_core.ingest.fields import (
     excluded_status,
     normalise_customer,
     normalise_status,
+    raw_text,
     read_bool,
     read_datetime,
     read_number,
@@ -68,20 +69,20 @@ def build_orders(raw: pl.DataFrame, ctx: BuildContext) -> pl.DataFrame:
         parsed = read_datetime(raw.get_column(m["ordered_at"]), epoch_unit=ctx.epoch_unit("ordered_at"))
         ctx.note_format("ordered_at", parsed)
         cols += [parsed.values.alias("ordered_at"), parsed.invalid.alias("_bad_ordered_at"),
-                 read_text(raw.get_column(m["ordered_at"])).alias("_raw_ordered_at")]
+                 raw_text(raw.get_column(m["ordered_at"])).alias("_raw_ordered_at")]
         bad_exprs.append(("ordered_at", "unparseable date"))
     for name, word in _NUMBERS.items():
         if name in m:
             parsed = read_number(raw.get_column(m[name]))
             ctx.note_format(name, parsed)
             cols += [parsed.values.alias(name), parsed.invalid.alias(f"_bad_{name}"),
-                     read_text(raw.get_column(m[name])).alias(f"_raw_{name}")]
+                     raw_text(raw.get_column(m[name])).alias(f"_raw_{name}")]
             bad_exprs.append((name, f"unparseable {word}"))
     for name in _BOOLS:
         if name in m:
             parsed = read_bool(raw.get_column(m[name]))
             cols += [parsed.values.alias(name), parsed.invalid.alias(f"_bad_{name}"),
-                     read_text(raw.get_column(m[name])).alias(f"_raw_{name}")]
+                     raw_text(raw.get_column(m[name])).alias(f"_raw_{name}")]
     work = work.with_columns(cols)
     if "customer_id" in work.columns:
         work = work.with_columns(normalise_customer(pl.col("customer_id")).alias("customer_id"))

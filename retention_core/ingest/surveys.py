@@ -19,6 +19,7 @@ from retention_core.ingest.common import BuildContext, base_frame, drop_earlier_
 from retention_core.ingest.fields import (
     missing_mask,
     normalise_customer,
+    raw_text,
     read_datetime,
     read_number,
     read_text,
@@ -62,7 +63,7 @@ def build_surveys(raw: pl.DataFrame, ctx: BuildContext) -> pl.DataFrame:
     ctx.note_format("score", parsed)
     cols = [parsed.values.alias("_score"), parsed.invalid.alias("_bad_score"),
             missing_mask(score_raw).alias("_no_score"),
-            read_text(score_raw).alias("_raw_score")]
+            raw_text(score_raw).alias("_raw_score")]
     if "customer_id" in m:
         cols.append(read_text(raw.get_column(m["customer_id"])).alias("customer_id"))
     for name in _TEXT:
@@ -74,7 +75,7 @@ def build_surveys(raw: pl.DataFrame, ctx: BuildContext) -> pl.DataFrame:
         when = read_datetime(raw.get_column(m["responded_at"]))
         ctx.note_format("responded_at", when)
         cols += [when.values.alias("responded_at"), when.invalid.alias("_bad_when"),
-                 read_text(raw.get_column(m["responded_at"])).alias("_raw_when")]
+                 raw_text(raw.get_column(m["responded_at"])).alias("_raw_when")]
     else:
         report.notes.append("no date column: answers are imported without a date; overall "
                             "NPS/CSAT work, trends over time do not")
