@@ -1,0 +1,467 @@
+"""Customer lifetime value: historic, simple and predictive (SPEC.md, "Metric definitions").
+
+- Historic CLV: each customer's revenue to date; its distribution, concentration (top 10% /
+  20% share, Lorenz curve, Gini) and cumulative revenue per customer by cohort age.
+- Simple CLV: average yearly revenue per customer x expected lifespan (1 / yearly churn).
+- Predictive CLV: the RFM summary (:func:`compute_rfm_summary`), BG/NBD + Gamma-Gamma
+  (:mod:`retention_core.models`), validated on a holdout window
+  (:func:`validate_clv_model`) and used for per-customer predictions
+  (:func:`predict_customer_value`).
+
+Every query reads the orders in scope of the global filters; guest orders (no customer_id)
+never count for customer value.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from retention_core.errors import DataError, InputError, ModelError
+from retention_core.filters import Filters
+from retention_core.metrics.common import check_period
+from retention_core.models import BGNBDModel, GammaGammaModel, predict_clv, unit_days
+from retention_core.models.clv import MONTH_DAYS, check_horizon
+from retention_core.sql import load_sql, query_frame, query_one
+
+PERCENTILES = (10, 25, 50, 75, 90, 95, 99)
+FREQUENCY_CAP = 7  # the validation table groups calibration frequency 7 and above
+LORENZ_POINTS = 200
+
+RFM_COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value")
+
+
+def _as_date(value: date | datetime | str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(f"{name} must be a date like 2026-11-23, got {value!r}") from None
+
+
+# -- scope ----------------------------------------------------------------------------
+
+
+def order_date_bounds(con: duckdb.DuckDBPyConnection,
+                      filters: Filters) -> tuple[date, date] | None:
+    """(first, last) order day over the orders in scope that have a customer, or None."""
+    row = query_one(con, load_sql("clv/order_bounds"), filters.params())
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+def default_calibration_end(first: date, last: date) -> date:
+    """A calibration end that leaves the last third of the history (at most a year, at
+    least four weeks when the history allows) as the holdout for validation."""
+    span = (last - first).days
+    holdout = min(365, max(28, span // 3))
+    if holdout >= span:
+        holdout = span // 2
+    return last - timedelta(days=holdout)
+
+
+# -- RFM summary -------------------------------------------------------------------------
+
+
+def compute_rfm_summary(con: duckdb.DuckDBPyConnection, filters: Filters,
+                        calibration_end: date | None = None, time_unit: str = "week",
+                        holdout_end: date | None = None) -> pl.DataFrame:
+    """One row per customer whose first purchase is on or before ``calibration_end``.
+
+    Standard columns (lifetimes / pymc-marketing): ``customer_id``, ``frequency`` (distinct
+    purchase days after the first, same-day orders counting once), ``recency`` (first to
+    last purchase day), ``T`` (first purchase day to ``calibration_end``), all in
+    ``time_unit`` (day; week = 7 days; month = 365.25 / 12 days), and ``monetary_value``
+    (mean revenue of the repeat purchase days, revenue summed per day first; 0 without a
+    repeat purchase). Also ``first_purchase``, ``recency_days``, ``t_days`` and, for the
+    holdout days after ``calibration_end`` up to ``holdout_end`` (default: the last order
+    day in scope), ``holdout_frequency`` (purchase days) and ``holdout_revenue``.
+    """
+    days = unit_days(time_unit)
+    bounds = order_date_bounds(con, filters)
+    if bounds is None:
+        raise DataError("There are no orders with a customer in this view; CLV needs to "
+                        "know who bought. Import orders with a customer column or widen "
+                        "the filters.")
+    calibration_end = _as_date(calibration_end, "calibration end") or bounds[1]
+    holdout_end = _as_date(holdout_end, "holdout end") or max(bounds[1], calibration_end)
+    if holdout_end < calibration_end:
+        raise InputError(f"The holdout end {holdout_end} is before the calibration end "
+                         f"{calibration_end}")
+    params = {**filters.params(), "calibration_end": calibration_end,
+              "holdout_end": holdout_end, "unit_days": days}
+    return query_frame(con, load_sql("clv/rfm_summary"), params)
+
+
+# -- fitting ---------------------------------------------------------------------------
+
+
+def fit_clv_models(summary: pl.DataFrame) -> tuple[BGNBDModel, GammaGammaModel]:
+    """Fit BG/NBD on every customer and Gamma-Gamma on the repeat buyers of ``summary``.
+
+    Raises :class:`ModelError` (with what to change) when either cannot be fitted.
+    """
+    missing = [c for c in RFM_COLUMNS[1:] if c not in summary.columns]
+    if missing:
+        raise ModelError(f"Required column {missing[0]} missing from the RFM summary")
+    bgnbd = BGNBDModel().fit(summary["frequency"].to_numpy(), summary["recency"].to_numpy(),
+                             summary["T"].to_numpy())
+    gamma_gamma = GammaGammaModel().fit(summary["frequency"].to_numpy(),
+                                        summary["monetary_value"].to_numpy())
+    return bgnbd, gamma_gamma
+
+
+MIN_HISTORY_DAYS = 28
+
+
+def _fit_window(summary: pl.DataFrame, calibration_end: date) -> tuple[BGNBDModel, GammaGammaModel]:
+    if summary.is_empty():
+        raise ModelError(f"No customer bought on or before the calibration end "
+                         f"{calibration_end}. Pick a later calibration end.")
+    history = int(summary["t_days"].max())
+    if history < MIN_HISTORY_DAYS:
+        raise ModelError(f"The calibration window holds only {history + 1} day(s) of "
+                         f"orders (first order to {calibration_end}); the models need at "
+                         f"least {MIN_HISTORY_DAYS} days, better several months. Pick a "
+                         "later calibration end.")
+    return fit_clv_models(summary)
+
+
+# -- validation --------------------------------------------------------------------------
+
+
+def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
+                       calibration_end: date, time_unit: str = "week",
+                       holdout_end: date | None = None, horizon_months: int = 12,
+                       discount_rate: float = 0.01) -> dict[str, Any]:
+    """Fit on the calibration window, predict the holdout, compare with what happened.
+
+    Returns a dict: ``time_unit``, ``calibration_end``, ``holdout_end``, ``customers``,
+    ``repeat_customers``, ``bgnbd`` (r, alpha, a, b), ``bgnbd_log_likelihood``,
+    ``gamma_gamma`` (p, q, v), ``gamma_gamma_log_likelihood``,
+    ``spend_frequency_correlation``, ``clv`` (mean / median / total predicted CLV over the
+    horizon as of the calibration end), ``holdout`` (figures below; None without holdout
+    days), ``by_frequency`` (frame: calibration frequency 0..7+, customers, actual and
+    predicted mean holdout purchases) and ``tracking`` (frame: day, actual and expected
+    cumulative repeat purchases, FHL 2005 figure 3).
+
+    Holdout figures: ``start``, ``end``, ``days``, ``customers``,
+    ``actual_repeat_purchases``, ``predicted_repeat_purchases``, ``error`` (predicted /
+    actual - 1), ``mae`` and ``rmse`` per customer, ``actual_revenue`` and
+    ``predicted_revenue`` (expected purchases x expected spend, undiscounted).
+    """
+    calibration_end = _as_date(calibration_end, "calibration end")
+    if calibration_end is None:
+        raise InputError("A calibration end date is needed")
+    summary = compute_rfm_summary(con, filters, calibration_end, time_unit, holdout_end)
+    bounds = order_date_bounds(con, filters)
+    assert bounds is not None  # compute_rfm_summary raised otherwise
+    if calibration_end < bounds[0]:
+        raise ModelError(f"The calibration end {calibration_end} is before the first order "
+                         f"({bounds[0]}). Pick a later calibration end.")
+    holdout_end = _as_date(holdout_end, "holdout end") or max(bounds[1], calibration_end)
+    bgnbd, gamma_gamma = _fit_window(summary, calibration_end)
+
+    x = summary["frequency"].to_numpy()
+    t_x = summary["recency"].to_numpy()
+    big_t = summary["T"].to_numpy()
+    days = unit_days(time_unit)
+    holdout_days = (holdout_end - calibration_end).days
+    clv = predict_clv(bgnbd, gamma_gamma, x, t_x, big_t, summary["monetary_value"].to_numpy(),
+                      time_unit=time_unit, horizon_months=horizon_months,
+                      discount_rate=discount_rate)
+    result: dict[str, Any] = {
+        "time_unit": time_unit,
+        "calibration_end": calibration_end,
+        "holdout_end": holdout_end,
+        "customers": summary.height,
+        "repeat_customers": int(np.count_nonzero(x)),
+        "bgnbd": bgnbd.params_,
+        "bgnbd_log_likelihood": bgnbd.log_likelihood_,
+        "gamma_gamma": gamma_gamma.params_,
+        "gamma_gamma_log_likelihood": gamma_gamma.log_likelihood_,
+        "spend_frequency_correlation": gamma_gamma.spend_frequency_correlation_,
+        "clv": {"horizon_months": horizon_months, "discount_rate": discount_rate,
+                "as_of": calibration_end, "mean": float(clv.mean()),
+                "median": float(np.median(clv)), "total": float(clv.sum())},
+        "holdout": None,
+    }
+    predicted = (bgnbd.expected_purchases(holdout_days / days, x, t_x, big_t)
+                 if holdout_days > 0 else np.zeros(len(x)))
+    actual = summary["holdout_frequency"].to_numpy().astype(float)
+    if holdout_days > 0:
+        spend = gamma_gamma.expected_average_spend(x, summary["monetary_value"].to_numpy())
+        total_actual = float(actual.sum())
+        total_predicted = float(predicted.sum())
+        result["holdout"] = {
+            "start": calibration_end + timedelta(days=1),
+            "end": holdout_end,
+            "days": holdout_days,
+            "customers": summary.height,
+            "actual_repeat_purchases": total_actual,
+            "predicted_repeat_purchases": total_predicted,
+            "error": total_predicted / total_actual - 1.0 if total_actual else None,
+            "mae": float(np.mean(np.abs(predicted - actual))),
+            "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
+            "actual_revenue": float(summary["holdout_revenue"].sum()),
+            "predicted_revenue": float(predicted @ spend),
+        }
+    result["by_frequency"] = _by_frequency(x, actual, predicted)
+    result["tracking"] = _tracking(con, filters, bgnbd, calibration_end, holdout_end, days)
+    return result
+
+
+def _by_frequency(x: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> pl.DataFrame:
+    frame = pl.DataFrame({"frequency": np.minimum(x, FREQUENCY_CAP).astype(np.int64),
+                          "actual": actual, "predicted": predicted})
+    return (frame.group_by("frequency")
+            .agg(pl.len().alias("customers"), pl.col("actual").mean().alias("actual_mean"),
+                 pl.col("predicted").mean().alias("predicted_mean"))
+            .sort("frequency")
+            .with_columns(pl.when(pl.col("frequency") == FREQUENCY_CAP)
+                          .then(pl.lit(f"{FREQUENCY_CAP}+"))
+                          .otherwise(pl.col("frequency").cast(pl.String)).alias("label")))
+
+
+def _tracking(con: duckdb.DuckDBPyConnection, filters: Filters, bgnbd: BGNBDModel,
+              calibration_end: date, holdout_end: date, days: float) -> pl.DataFrame:
+    """Actual vs expected cumulative repeat purchases per day of the calibration customers.
+
+    Expected: sum over customers of E[X(age)] (FHL 2005 eq. 9), the expected repeat purchases
+    of a new customer ``age`` days after their first purchase; computed as the convolution of
+    first purchases per day with E[X] at each whole-day lag.
+    """
+    params = {**filters.params(), "calibration_end": calibration_end, "holdout_end": holdout_end}
+    daily = query_frame(con, load_sql("clv/purchase_days_by_day"), params)
+    first_day = daily["day"].min()
+    n_days = (holdout_end - first_day).days + 1
+    grid = pl.DataFrame({"day": pl.date_range(first_day, holdout_end, "1d", eager=True)})
+    daily = grid.join(daily, on="day", how="left").fill_null(0)
+    lags = np.arange(n_days, dtype=float) / days
+    expected_by_lag = np.concatenate([[0.0], bgnbd.expected_purchases_new_customer(lags[1:])])
+    firsts = daily["first_purchases"].to_numpy().astype(float)
+    expected = np.convolve(firsts, expected_by_lag)[:n_days]
+    return daily.select(
+        "day",
+        pl.col("repeat_purchases").cum_sum().cast(pl.Float64).alias("actual_cumulative"),
+        pl.Series("expected_cumulative", expected),
+        (pl.col("day") > calibration_end).alias("is_holdout"),
+    )
+
+
+# -- predictions for every customer -------------------------------------------------------
+
+
+def predict_customer_value(con: duckdb.DuckDBPyConnection, filters: Filters,
+                           time_unit: str = "week", horizon_months: int = 12,
+                           discount_rate: float = 0.01) -> dict[str, Any]:
+    """Fit both models on all orders in scope and predict every customer's future value.
+
+    The calibration end is the last order day in scope ("as of"). Returns ``as_of``,
+    ``bgnbd`` and ``gamma_gamma`` parameters and ``customers``: a frame with the RFM summary
+    columns plus ``p_alive`` (FHL P(alive)), ``expected_purchases`` (in the horizon),
+    ``expected_spend`` (per purchase, Gamma-Gamma) and ``predicted_clv`` (discounted, see
+    :func:`retention_core.models.predict_clv`). Raises :class:`ModelError` when the data
+    cannot support the models.
+    """
+    horizon_months, discount_rate = check_horizon(horizon_months, discount_rate)
+    summary = compute_rfm_summary(con, filters, None, time_unit)
+    bounds = order_date_bounds(con, filters)
+    assert bounds is not None  # compute_rfm_summary raised otherwise
+    as_of = bounds[1]
+    bgnbd, gamma_gamma = _fit_window(summary, as_of)
+    x = summary["frequency"].to_numpy()
+    t_x = summary["recency"].to_numpy()
+    big_t = summary["T"].to_numpy()
+    m = summary["monetary_value"].to_numpy()
+    horizon = horizon_months * MONTH_DAYS / unit_days(time_unit)
+    customers = summary.select(*RFM_COLUMNS).with_columns(
+        pl.Series("p_alive", bgnbd.probability_alive(x, t_x, big_t)),
+        pl.Series("expected_purchases", bgnbd.expected_purchases(horizon, x, t_x, big_t)),
+        pl.Series("expected_spend", gamma_gamma.expected_average_spend(x, m)),
+        pl.Series("predicted_clv", predict_clv(bgnbd, gamma_gamma, x, t_x, big_t, m,
+                                               time_unit=time_unit,
+                                               horizon_months=horizon_months,
+                                               discount_rate=discount_rate)),
+    )
+    return {"as_of": as_of, "time_unit": time_unit, "horizon_months": horizon_months,
+            "discount_rate": discount_rate, "bgnbd": bgnbd.params_,
+            "gamma_gamma": gamma_gamma.params_, "customers": customers}
+
+
+# -- historic CLV ----------------------------------------------------------------------------
+
+
+def compute_historic_clv(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Historic CLV (SPEC.md): per customer ``first_order``, ``last_order``, ``orders`` and
+    ``revenue`` (total over the kept orders in scope), highest revenue first."""
+    return query_frame(con, load_sql("clv/customer_value"), filters.params())
+
+
+def summarise_clv_distribution(revenue: pl.Series | np.ndarray) -> dict[str, Any]:
+    """Customers, mean, total and percentiles (10, 25, 50, 75, 90, 95, 99; linear
+    interpolation) of historic CLV; ``percentiles`` is a frame (percentile, value)."""
+    values = np.asarray(revenue, dtype=float)
+    if values.size == 0:
+        raise DataError("No customers in this view")
+    points = np.percentile(values, PERCENTILES)
+    return {
+        "customers": int(values.size),
+        "mean": float(values.mean()),
+        "total": float(values.sum()),
+        "percentiles": pl.DataFrame({"percentile": list(PERCENTILES),
+                                     "value": points.astype(float)}),
+    }
+
+
+def compute_revenue_concentration(revenue: pl.Series | np.ndarray) -> dict[str, Any]:
+    """How unequal customer value is.
+
+    ``top_10_share`` / ``top_20_share``: revenue share of the ceil(10% / 20% of n)
+    customers with the highest revenue. ``gini``: Gini coefficient of revenue per customer
+    (0 = everyone equal). ``lorenz``: frame (customer_share, revenue_share) of the Lorenz
+    curve, customers sorted from lowest to highest revenue, at most ~200 points plus (0, 0).
+    Shares are fractions; with refunds making a total <= 0 they are None.
+    """
+    values = np.sort(np.asarray(revenue, dtype=float))
+    n = values.size
+    if n == 0:
+        raise DataError("No customers in this view")
+    total = float(values.sum())
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    usable = total > 0
+
+    def top_share(fraction: float) -> float | None:
+        k = math.ceil(fraction * n - 1e-9)
+        return float(values[n - k:].sum() / total) if usable else None
+
+    step = max(1, n // LORENZ_POINTS)
+    idx = np.unique(np.concatenate([np.arange(0, n + 1, step), [n]]))
+    lorenz = pl.DataFrame({"customer_share": idx / n,
+                           "revenue_share": cumulative[idx] / total if usable
+                           else np.full(idx.size, np.nan)})
+    # Gini = 1 - 2 * area under the Lorenz curve (trapezoids over every customer)
+    gini = float(1.0 - (2.0 * cumulative[1:].sum() - total) / (n * total)) if usable else None
+    return {"customers": n, "top_10_share": top_share(0.10), "top_20_share": top_share(0.20),
+            "gini": gini, "lorenz": lorenz}
+
+
+def compute_clv_histogram(revenue: pl.Series | np.ndarray, *, bins: int = 40,
+                          log_scale: bool = False) -> pl.DataFrame:
+    """Histogram of historic CLV: frame (bin_start, bin_end, customers).
+
+    With ``log_scale`` the bins are equally wide in log10 over the positive values
+    (customers with revenue <= 0 are counted in a first bin from the minimum to 0).
+    """
+    values = np.asarray(revenue, dtype=float)
+    if values.size == 0:
+        raise DataError("No customers in this view")
+    if bins < 1:
+        raise InputError("bins must be at least 1")
+    if log_scale:
+        positive = values[values > 0]
+        rows = []
+        if positive.size:
+            lo, hi = np.log10(positive.min()), np.log10(positive.max())
+            edges = np.logspace(lo, hi if hi > lo else lo + 1, bins + 1)
+            counts, edges = np.histogram(positive, bins=edges)
+            rows = list(zip(edges[:-1], edges[1:], counts, strict=True))
+        non_positive = values[values <= 0]
+        if non_positive.size:
+            rows.insert(0, (float(non_positive.min()), 0.0, non_positive.size))
+        starts, ends, counts = zip(*rows, strict=True) if rows else ((), (), ())
+    else:
+        counts, edges = np.histogram(values, bins=bins)
+        starts, ends = edges[:-1], edges[1:]
+    return pl.DataFrame({"bin_start": np.asarray(starts, dtype=float),
+                         "bin_end": np.asarray(ends, dtype=float),
+                         "customers": np.asarray(counts, dtype=np.int64)})
+
+
+def compute_value_overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]:
+    """Distribution summary and concentration of historic CLV in one call (for the page)."""
+    revenue = compute_historic_clv(con, filters)["revenue"]
+    return {**summarise_clv_distribution(revenue), **compute_revenue_concentration(revenue)}
+
+
+def compute_value_histogram(con: duckdb.DuckDBPyConnection, filters: Filters,
+                            log_scale: bool = False, bins: int = 40) -> pl.DataFrame:
+    """:func:`compute_clv_histogram` over the customers in scope."""
+    revenue = compute_historic_clv(con, filters)["revenue"]
+    return compute_clv_histogram(revenue, bins=bins, log_scale=log_scale)
+
+
+def compute_cohort_value(con: duckdb.DuckDBPyConnection, filters: Filters,
+                         period: str = "month") -> pl.DataFrame:
+    """Cumulative revenue per customer by cohort age, one row per (cohort, age).
+
+    Columns: cohort (period start), customers (cohort size), age (periods since the
+    cohort's), period_start, revenue (the cohort's revenue in that period),
+    cumulative_revenue_per_customer, is_partial (the period holding the latest order).
+    """
+    check_period(period)
+    return query_frame(con, load_sql("clv/cohort_value"), {**filters.params(), "period": period})
+
+
+# -- simple CLV --------------------------------------------------------------------------------
+
+
+def compute_simple_clv(con: duckdb.DuckDBPyConnection, filters: Filters,
+                       as_of: date | None = None) -> dict[str, Any]:
+    """The source's simple CLV: average yearly revenue per customer x expected lifespan.
+
+    Over the year ending ``as_of`` (default: the last order day in scope; 365 days,
+    ``year_start`` .. ``as_of``): ``customers_year`` ordered, spending ``revenue_year``;
+    ``average_yearly_revenue`` = revenue_year / customers_year. Of the
+    ``customers_prior_year`` who ordered in the 365 days before, ``retained_customers``
+    ordered again in the last year; ``yearly_churn_rate`` = 1 - retained / prior (the
+    customers with no order for over a year at ``as_of``, SPEC's churn);
+    ``expected_lifespan_years`` = 1 / yearly_churn_rate; ``simple_clv`` = average yearly
+    revenue x lifespan. Values that cannot be computed are None and ``note`` says why.
+    """
+    bounds = order_date_bounds(con, filters)
+    if bounds is None:
+        raise DataError("There are no orders with a customer in this view")
+    as_of = _as_date(as_of, "as of") or bounds[1]
+    year_start = as_of - timedelta(days=364)
+    prior_start = year_start - timedelta(days=365)
+    row = query_one(con, load_sql("clv/simple_clv_inputs"),
+                    {**filters.params(), "as_of": as_of, "year_start": year_start,
+                     "prior_start": prior_start})
+    customers_year, revenue_year, customers_prior, retained = row if row else (0, 0.0, 0, 0)
+    out: dict[str, Any] = {
+        "as_of": as_of, "year_start": year_start, "prior_year_start": prior_start,
+        "history_days": (as_of - bounds[0]).days + 1,
+        "customers_year": customers_year, "revenue_year": float(revenue_year),
+        "average_yearly_revenue": revenue_year / customers_year if customers_year else None,
+        "customers_prior_year": customers_prior, "retained_customers": retained,
+        "yearly_churn_rate": 1.0 - retained / customers_prior if customers_prior else None,
+        "expected_lifespan_years": None, "simple_clv": None, "note": None,
+    }
+    churn = out["yearly_churn_rate"]
+    if not customers_prior:
+        out["note"] = ("The yearly churn rate needs customers who ordered in the year before "
+                       f"the last one ({prior_start} to {year_start - timedelta(days=1)}); "
+                       "import more than a year of orders.")
+    elif churn == 0:
+        out["note"] = ("Every customer of the year before ordered again in the last year, "
+                       "so the churn rate is 0 and the expected lifespan is unbounded.")
+    else:
+        out["expected_lifespan_years"] = 1.0 / churn
+        if out["average_yearly_revenue"] is not None:
+            out["simple_clv"] = out["average_yearly_revenue"] * out["expected_lifespan_years"]
+        if out["history_days"] < 730:
+            out["note"] = (f"Only {out['history_days']} days of orders: the year before the "
+                           "last one is not fully covered, so the churn rate is rough.")
+    return out

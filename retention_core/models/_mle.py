@@ -1,0 +1,109 @@
+"""Shared machinery of the CLV models: input checks, compression, maximum likelihood.
+
+Both models are fitted by maximising a weighted log-likelihood over the *distinct*
+customer summaries (customers with the same inputs contribute identical terms), in log
+parameter space with an analytic gradient, by L-BFGS-B (SciPy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy.optimize import minimize
+
+from retention_core.errors import ModelError
+
+# Log-parameters are kept in [-LOG_BOUND, LOG_BOUND] (about 1e-9 .. 1e9): wide enough for
+# any time unit, narrow enough that a wandering line search cannot overflow.
+LOG_BOUND = 20.0
+
+
+def as_float_array(values: object, name: str) -> np.ndarray:
+    """``values`` as a 1-d float array; a ModelError names the column if it is unusable."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ModelError(f"Column {name} must hold numbers") from None
+    if array.ndim != 1:
+        array = array.reshape(-1)
+    if not np.all(np.isfinite(array)):
+        raise ModelError(f"Column {name} has missing or infinite values; "
+                         "remove those customers before fitting")
+    return array
+
+
+def dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Inner product of two 1-d arrays without BLAS.
+
+    A BLAS ``ddot`` spins up threads that stall badly on a busy machine; einsum stays on
+    one core and is as fast for the sizes here.
+    """
+    return float(np.einsum("i,i->", a, b))
+
+
+def compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Distinct rows of the given columns, their counts and the inverse index.
+
+    Returns ``(unique_columns, counts, inverse)`` with ``column[i] ==
+    unique_columns[j][inverse[i]]``. Fitting on the distinct rows with ``counts`` as
+    weights gives the same likelihood as fitting on every customer.
+    """
+    values, codes, sizes = [], [], []
+    for column in columns:
+        distinct, code = np.unique(column, return_inverse=True)
+        values.append(distinct)
+        codes.append(code.reshape(-1).astype(np.int64))
+        sizes.append(len(distinct))
+    if float(np.prod(np.asarray(sizes, dtype=float))) < 2.0**62:
+        key = codes[0]
+        for code, size in zip(codes[1:], sizes[1:], strict=True):
+            key = key * size + code  # mixed-radix number: one integer per distinct row
+        distinct_keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        unique_codes = []
+        for size in reversed(sizes):
+            unique_codes.append(distinct_keys % size)
+            distinct_keys = distinct_keys // size
+        unique_codes.reverse()
+    else:  # astronomically many combinations: sort the rows instead
+        stacked = np.column_stack(codes)
+        distinct_rows, inverse, counts = np.unique(stacked, axis=0, return_inverse=True,
+                                                   return_counts=True)
+        unique_codes = [distinct_rows[:, j] for j in range(len(codes))]
+    uniques = [v[c] for v, c in zip(values, unique_codes, strict=True)]
+    return uniques, counts.astype(float), inverse.reshape(-1)
+
+
+def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
+             starts: Sequence[Sequence[float]], *, model: str, advice: str) -> np.ndarray:
+    """Minimise ``neg_loglik(log_params) -> (value, gradient)`` from several starts.
+
+    The first start that converges to a finite interior optimum is refined from the other
+    starts only if they reach a better value. Raises :class:`ModelError` with ``advice``
+    when no start converges.
+    """
+    best = None
+    reasons = []
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(starts[0])
+    for start in starts:
+        with np.errstate(all="ignore"):
+            res = minimize(neg_loglik, np.asarray(start, dtype=float), jac=True,
+                           method="L-BFGS-B", bounds=bounds,
+                           options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
+        if not np.isfinite(res.fun) or not np.all(np.isfinite(res.x)):
+            reasons.append("the likelihood became undefined")
+            continue
+        if not res.success and np.max(np.abs(res.jac)) > 1e-4:
+            reasons.append(str(res.message))
+            continue
+        if np.any(np.abs(res.x) >= LOG_BOUND - 1e-6):
+            reasons.append("a parameter ran off to an extreme value")
+            continue
+        if best is None or res.fun < best.fun - 1e-10:
+            best = res
+        if best is not None and len(reasons) == 0:
+            break  # the first start converged cleanly: good enough, skip the others
+    if best is None:
+        why = "; ".join(dict.fromkeys(reasons)) or "no start converged"
+        raise ModelError(f"The {model} fit did not converge ({why}). {advice}")
+    return best.x
