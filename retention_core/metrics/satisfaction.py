@@ -236,8 +236,8 @@ def compute_score_trend(con: duckdb.DuckDBPyConnection, filters: Filters, survey
         partial_start = period_start(as_of, period)
     return (
         _scored(counts, min_answers)
-        .with_columns((pl.col("period_start") == partial_start).fill_null(False)
-                      .alias("is_partial"))
+        .with_columns((pl.col("period_start") == pl.lit(partial_start, dtype=pl.Date))
+                      .fill_null(False).alias("is_partial"))
         .select("period_start", "answers", "positive", "negative", "score", "low", "high",
                 "is_small", "is_partial")
         .sort("period_start")
