@@ -160,23 +160,16 @@ _AFFIX_TAIL = rf"\s*(?P<tail>{_CURRENCY_WORDS})?$"
 def _decimal_votes(core: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Per value: evidence that ``,`` is the decimal mark, and that ``.`` is.
 
-    ``1.234,5`` / ``12,50`` / ``1.234.567`` vote comma; ``1,234.50`` / ``12.5`` /
-    ``1,234,567`` vote point; ``1,234`` and ``1.234`` (three digits after a single mark)
-    are ambiguous and vote for neither.
+    Only well-formed values vote: ``1.234,5`` / ``12,50`` / ``1.234.567`` vote comma;
+    ``1,234.50`` / ``12.5`` / ``1,234,567`` vote point; ``1,234`` and ``1.234`` (one mark
+    before three digits) are ambiguous and vote for neither.
     """
-    has_comma = core.str.contains(",", literal=True)
-    has_point = core.str.contains(".", literal=True)
-    both = has_comma & has_point
-    comma_last = core.str.contains(r"\.[^,]*,[^.]*$")
-    one_comma = core.str.count_matches(",", literal=True) == 1
-    one_point = core.str.count_matches(".", literal=True) == 1
-    three_after_comma = core.str.contains(r",\d{3}$")
-    three_after_point = core.str.contains(r"\.\d{3}$")
-    comma = (both & comma_last) | (has_comma & ~has_point & one_comma & ~three_after_comma) | (
-        has_point & ~has_comma & ~one_point)
-    point = (both & ~comma_last) | (has_point & ~has_comma & one_point & ~three_after_point) | (
-        has_comma & ~has_point & ~one_comma)
-    return comma, point
+    def votes(d: str, g: str) -> pl.Expr:
+        return (core.str.contains(rf"^\d{{1,3}}(?:{g}\d{{3}})+{d}\d*$")
+                | core.str.contains(rf"^\d{{1,3}}(?:{g}\d{{3}}){{2,}}$")
+                | core.str.contains(rf"^\d*{d}(?:\d{{1,2}}|\d{{4,}})$"))
+
+    return votes(",", r"\."), votes(r"\.", ",")
 
 
 def _parse_number_text(series: pl.Series) -> tuple[pl.Series, pl.Series, str]:
