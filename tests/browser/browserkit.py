@@ -149,15 +149,30 @@ def wait_settled(page, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
     page.wait_for_selector(SELECTOR_IDLE, timeout=timeout_ms)
 
 
-def wait_rerun(page, action, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
-    """Do ``action`` (a click) and wait for the script run it starts to finish."""
-    page.evaluate("() => { window.__stRunSeen = false; "
-                  "const app = document.querySelector('[data-testid=\"stApp\"]'); "
-                  "new MutationObserver(() => { if (app.dataset.testScriptState === 'running') "
-                  "window.__stRunSeen = true; }).observe(app, {attributes: true}); }")
-    action()
+_WATCH_RUN = """() => {
+    window.__stRunSeen = false;
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => {
+        if (app.dataset.testScriptState === 'running') window.__stRunSeen = true;
+    }).observe(app, {attributes: true});
+}"""
+
+
+def watch_next_run(page) -> None:
+    """Start noticing script runs; :func:`wait_watched_run` waits for one to end."""
+    page.evaluate(_WATCH_RUN)
+
+
+def wait_watched_run(page, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
     page.wait_for_function("() => window.__stRunSeen === true", timeout=timeout_ms)
     wait_settled(page, timeout_ms)
+
+
+def wait_rerun(page, action, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
+    """Do ``action`` (a click, an upload) and wait for the script run it starts to finish."""
+    watch_next_run(page)
+    action()
+    wait_watched_run(page, timeout_ms)
 
 
 def problems_on(page) -> list[str]:
