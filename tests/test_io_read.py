@@ -24,7 +24,7 @@ from retention_core.io import (
 
 
 def data_of(table: RawTable) -> list[dict]:
-    return table.frame.drop(SOURCE_FILE, SOURCE_ROW).to_dicts()
+    return pl.DataFrame([table.frame.get_column(c) for c in table.columns]).to_dicts()
 
 
 # --- encodings --------------------------------------------------------------------------
@@ -158,14 +158,14 @@ def test_header_with_only_text_columns_is_a_header():
 
 
 def test_awkward_column_names_survive():
-    text = ('" order id ",select,"""order""",Дата заказа,,id,id,_source_row\n'
-            "1,2,3,4,5,6,7,8\n")
+    text = ('" order id ",select,"""order""",Дата заказа,,id,id,_source_row,*,^id$\n'
+            "1,2,3,4,5,6,7,8,9,10\n")
     table = read_raw(("names.csv", text.encode()))
     assert table.columns == ["order id", "select", '"order"', "Дата заказа", "column_5",
-                             "id", "id (2)", "_source_row (2)"]
+                             "id", "id (2)", "_source_row (2)", "*", "^id$"]
     assert data_of(table) == [{"order id": "1", "select": "2", '"order"': "3",
                                "Дата заказа": "4", "column_5": "5", "id": "6", "id (2)": "7",
-                               "_source_row (2)": "8"}]
+                               "_source_row (2)": "8", "*": "9", "^id$": "10"}]
 
 
 def test_short_rows_are_padded_and_blank_lines_skipped():

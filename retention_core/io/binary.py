@@ -144,7 +144,8 @@ def read_xlsx(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict[str,
     frame = frame.with_columns(
         pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("_source_row"))
     if names:
-        frame = frame.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in names]))
+        # By position: a column may be named "*" or "^x$", which pl.col would expand.
+        frame = frame.filter(pl.any_horizontal(pl.nth(range(len(names))).is_not_null()))
     return frame, details
 
 

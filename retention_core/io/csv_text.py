@@ -222,7 +222,7 @@ def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict
         pl.int_range(first_data_row, first_data_row + frame.height, dtype=pl.Int64)
         .alias("_source_row"))
     # Blank lines are not records (they still count for the row numbers above).
-    data_columns = [pl.col(c) for c in names]
-    if data_columns:
-        frame = frame.filter(pl.any_horizontal([c.is_not_null() for c in data_columns]))
+    # By position: a column may be named "*" or "^x$", which pl.col would expand.
+    if names:
+        frame = frame.filter(pl.any_horizontal(pl.nth(range(len(names))).is_not_null()))
     return frame, details

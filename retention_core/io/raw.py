@@ -93,6 +93,11 @@ def read_raw(source: Source, *, limits: Limits | None = None) -> RawTable:
         payload = load_source(source, limits)
         name = payload.name
         frame, details = _read_payload(payload, limits)
+        # Columns by object, not by name: a column may be called "*" or "^x$".
+        data = [frame.get_column(c) for c in frame.columns if c != SOURCE_ROW]
+        frame = pl.DataFrame([*data, pl.repeat(name, frame.height, dtype=pl.String,
+                                                 eager=True).alias(SOURCE_FILE),
+                              frame.get_column(SOURCE_ROW)])
     except RetentionError:
         raise
     except MemoryError:
@@ -101,11 +106,8 @@ def read_raw(source: Source, *, limits: Limits | None = None) -> RawTable:
     except Exception as exc:  # a reader bug must not surface as a traceback to people
         raise InputError(f"the file cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
                          file=name) from None
-    frame = frame.with_columns(pl.lit(name, dtype=pl.String).alias(SOURCE_FILE))
-    data_columns = [c for c in frame.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
-    frame = frame.select([*data_columns, SOURCE_FILE, SOURCE_ROW])
     details["rows"] = str(frame.height)
-    details["columns"] = str(len(data_columns))
+    details["columns"] = str(frame.width - 2)
     return RawTable(name=name, frame=frame, details=details)
 
 
@@ -159,10 +161,12 @@ def read_raw_many(sources: Sequence[Source], *, limits: Limits | None = None) ->
     frames = []
     for table in tables:
         frame = table.frame
-        frames.append(frame.select(
+        height = frame.height
+        frames.append(pl.DataFrame([
             *[(frame.get_column(c).cast(dtypes[c], strict=False) if c in frame.columns
-               else pl.lit(None, dtype=dtypes[c])).alias(c) for c in order],
-            pl.col(SOURCE_FILE), pl.col(SOURCE_ROW)))
+               else pl.repeat(None, height, dtype=dtypes[c], eager=True)).alias(c)
+              for c in order],
+            frame.get_column(SOURCE_FILE), frame.get_column(SOURCE_ROW)]))
     try:
         frame = pl.concat(frames, how="vertical")
     except Exception as exc:
