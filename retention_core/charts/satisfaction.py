@@ -26,6 +26,7 @@ SCORE_COLOUR = "#3366cc"
 BAND_COLOUR = "rgba(51, 102, 204, 0.18)"
 _TITLES = {"nps": "NPS", "csat": "CSAT (%)"}
 _RANGES = {"nps": [-100, 100], "csat": [0, 100]}
+_LEGEND_ON_TOP = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}
 
 
 def _empty(title: str, message: str) -> go.Figure:
@@ -71,7 +72,7 @@ def plot_score_trend(trend: pl.DataFrame, survey: str, period: str = "month",
     ))
     fig.update_layout(title=f"{name} by {period}", hovermode="x unified",
                       yaxis={"title": name, "range": _RANGES[survey]},
-                      xaxis={"title": f"{period} starting"}, legend={"orientation": "h"})
+                      xaxis={"title": f"{period} starting"}, legend=_LEGEND_ON_TOP)
     return fig
 
 
@@ -92,7 +93,7 @@ def plot_score_distribution(distribution: pl.DataFrame, survey: str) -> go.Figur
         ))
     fig.update_layout(title=f"{name} answers by score", bargap=0.15,
                       xaxis={"title": "score", "dtick": 1}, yaxis={"title": "answers"},
-                      legend={"orientation": "h"})
+                      legend=_LEGEND_ON_TOP)
     return fig
 
 
