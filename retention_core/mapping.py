@@ -306,7 +306,8 @@ def suggest_mapping(columns: Sequence[str], *, kind: Kind | None = None,
     kind
         The table the file is meant for; detected from the header when ``None``.
     preset
-        A preset name (:mod:`retention_core.presets`); detected when ``None``.
+        A preset name (:mod:`retention_core.presets`); detected when ``None``;
+        ``"generic"`` for none (synonyms only).
 
     Returns
     -------
@@ -319,8 +320,12 @@ def suggest_mapping(columns: Sequence[str], *, kind: Kind | None = None,
     cols = _source_columns(columns)
     if kind is not None and kind not in KINDS:
         raise MappingError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-    chosen = presets.find_preset(preset, kind=kind, columns=cols) if preset else \
-        presets.detect_preset(cols, kind=kind)
+    if preset == presets.GENERIC:
+        chosen = None
+    elif preset:
+        chosen = presets.find_preset(preset, kind=kind, columns=cols)
+    else:
+        chosen = presets.detect_preset(cols, kind=kind)
     if chosen is not None:
         kind = chosen.kind
         mapping = chosen.map_columns(cols)

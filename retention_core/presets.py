@@ -242,6 +242,8 @@ _GA4_ORDERS = Preset(
 PRESETS: tuple[Preset, ...] = (_SHOPIFY_CHECKOUTS, _SHOPIFY, _ONLINE_RETAIL, _GA4_EVENTS,
                                _GA4_ORDERS, _WOOCOMMERCE)
 PRESET_NAMES: tuple[str, ...] = tuple(dict.fromkeys(p.name for p in PRESETS))
+# `--preset generic`: no preset, even when a header looks like one (columns by synonyms).
+GENERIC = "generic"
 
 
 def detect_preset(columns: Sequence[str], *, kind: Kind | None = None) -> Preset | None:
@@ -263,7 +265,7 @@ def find_preset(name: str, *, kind: Kind | None = None,
     candidates = [p for p in PRESETS if p.name == key]
     if not candidates:
         raise MappingError(f"unknown preset {name!r}; known presets are "
-                           f"{', '.join(PRESET_NAMES)}")
+                           f"{', '.join(PRESET_NAMES)} (or {GENERIC} for none)")
     if kind is not None:
         fitting = [p for p in candidates if p.kind == kind]
         if not fitting:
@@ -276,3 +278,8 @@ def find_preset(name: str, *, kind: Kind | None = None,
             if preset.matches(columns):
                 return preset
     return candidates[0]
+
+
+def preset_names_for(kind: Kind) -> tuple[str, ...]:
+    """Names of the presets that read ``kind`` files (for the Data page's choice)."""
+    return tuple(dict.fromkeys(p.name for p in PRESETS if p.kind == kind))

@@ -102,9 +102,17 @@ class PreparedImport:
         joined = "\n".join(f.sha256 for f in self.files).encode()
         return hashlib.sha256(joined).hexdigest()
 
-    def preview(self, rows: int = 20) -> pl.DataFrame:
-        """The first canonical rows after parsing (what will be stored)."""
-        return self.frame.head(rows)
+    def preview(self, rows: int = 20, *, drop_empty: bool = True) -> pl.DataFrame:
+        """The first canonical rows after parsing (what will be stored).
+
+        ``drop_empty`` leaves out columns the file does not fill.
+        """
+        head = self.frame.head(rows)
+        if not drop_empty:
+            return head
+        filled = [c for c in self.frame.columns if self.frame.get_column(c).null_count()
+                  < self.frame.height]
+        return head.select(filled)
 
 
 # -- reading -------------------------------------------------------------------------

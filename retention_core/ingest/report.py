@@ -136,6 +136,11 @@ class ImportReport:
     issues: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ISSUE_SCHEMA))
 
     @property
+    def imported(self) -> int:
+        """Rows the import writes: kept plus excluded (excluded orders are stored, flagged)."""
+        return self.kept + self.excluded
+
+    @property
     def unit(self) -> str:
         """``orders`` / ``answers`` / ``events``."""
         return UNIT_NAMES[self.kind][1]
