@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import zipfile
 
 import polars as pl
@@ -26,7 +27,8 @@ from retention_core.io import (
     read_raw,
 )
 
-FUZZ = settings(max_examples=150, deadline=None,
+# RETENTION_FUZZ_EXAMPLES=5000 for a long run before a release.
+FUZZ = settings(max_examples=int(os.environ.get("RETENTION_FUZZ_EXAMPLES", "150")), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SMALL = Limits(max_file_bytes=4 << 20, max_decompressed_bytes=8 << 20, max_rows=100_000)
 PARSERS = (parse_datetime, parse_number, parse_integer, parse_bool)

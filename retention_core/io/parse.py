@@ -177,7 +177,7 @@ def _parse_number_text(series: pl.Series) -> tuple[pl.Series, pl.Series, str]:
     name = series.name
     text = _as_text(series)
     missing = is_missing(text)
-    stripped = pl.select(pl.lit(text).str.strip_chars()).to_series()
+    stripped = strip(text)
     # Fast path: plain numbers ("1234.5", "-12", "1e-05") need no further work.
     direct = stripped.cast(pl.Float64, strict=False)
     direct = direct.set(direct.is_infinite() | direct.is_nan(), None) if direct.len() else direct
@@ -279,9 +279,15 @@ def parse_integer(series: pl.Series) -> ParsedColumn:
     if _is_text(series):
         text = _as_text(series)
         missing = is_missing(text)
-        exact = pl.select(pl.lit(text).str.strip_chars().str.replace(r"^\+", "")
-                          .str.replace(r"\.0*$", "").str.to_integer(strict=False)
-                          ).to_series()
+        exact = text.str.to_integer(strict=False)  # the common case, in one pass
+        unread = exact.is_null() & ~missing
+        if not unread.any():
+            return _result(name, exact, missing, "integer")
+        # "17850.0", "+4", " 12 ": exact digits after tidying, for the rows that need it.
+        index = unread.arg_true()
+        tidy = (strip(text.gather(index)).str.replace(r"^\+", "")
+                .str.replace(r"\.0*$", "").str.to_integer(strict=False))
+        exact = exact.scatter(index, tidy)
         unread = exact.is_null() & ~missing
         if not unread.any():
             return _result(name, exact, missing, "integer")
