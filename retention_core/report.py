@@ -29,11 +29,11 @@ def _retention_heatmap(con: duckdb.DuckDBPyConnection, filters: Filters, period:
 
 
 def _clv_distribution(con: duckdb.DuckDBPyConnection, filters: Filters, period: str) -> go.Figure | None:
-    from retention_core.charts.clv import plot_clv_distribution
-    from retention_core.metrics.clv import compute_historic_clv
+    from retention_core.charts.clv import plot_clv_histogram
+    from retention_core.metrics.clv import compute_value_histogram
 
-    values = compute_historic_clv(con, filters)
-    return plot_clv_distribution(values) if values.height else None
+    histogram = compute_value_histogram(con, filters, log_scale=True)
+    return plot_clv_histogram(histogram, log_scale=True) if histogram.height else None
 
 
 def _nps_trend(con: duckdb.DuckDBPyConnection, filters: Filters, period: str) -> go.Figure | None:
