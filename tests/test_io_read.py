@@ -390,3 +390,15 @@ def test_unclosed_quote_is_an_input_error():
     with pytest.raises(InputError) as err:
         read_raw(("q.csv", b'a,b\n1,"oops\n2,3\n'))
     assert err.value.file == "q.csv"
+
+
+def test_quote_inside_an_unquoted_field_is_a_character():
+    table = read_raw(("inch.csv", b'product,qty\n15" screen,1\nTV 55",2\n'))
+    assert data_of(table) == [{"product": '15" screen', "qty": "1"},
+                              {"product": 'TV 55"', "qty": "2"}]
+
+
+def test_one_named_column_with_decimal_commas():
+    table = read_raw(("kwoty.csv", b"Kwota\n1,5\n2,25\n"))
+    assert table.details["separator"] == "none (one column)"
+    assert data_of(table) == [{"Kwota": "1,5"}, {"Kwota": "2,25"}]

@@ -10,9 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
 from collections import Counter
-from contextlib import contextmanager
 
 import polars as pl
 
@@ -23,7 +21,9 @@ from retention_core.io.limits import Limits, too_many_rows
 from retention_core.io.sources import Payload
 
 SEPARATORS = (",", ";", "\t", "|")
-SEPARATOR_NAMES = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "pipe (|)"}
+SEPARATOR_NAMES = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "pipe (|)",
+                   "\x1f": "none (one column)"}
+_ONE_COLUMN = "\x1f"  # a byte no text export contains: the whole line is one field
 SAMPLE_BYTES = 1 << 16
 SAMPLE_RECORDS = 200
 
@@ -43,27 +43,16 @@ def text_sample(utf8: bytes) -> tuple[str, bool]:
     return utf8[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), truncated
 
 
-@contextmanager
-def _big_fields():
-    old = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(old)
-
-
 def sample_records(sample: str, sep: str, truncated: bool) -> list[list[str]]:
     """The records of the sample parsed with ``sep`` (a record cut by the sample end dropped)."""
     records: list[list[str]] = []
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=sep, quotechar='"',
                         doublequote=True, strict=False)
-    try:
-        with _big_fields():
-            for record in reader:
-                records.append(record)
-                if len(records) > SAMPLE_RECORDS:
-                    break
+    try:  # the sample is smaller than the csv module's 128 KiB field limit
+        for record in reader:
+            records.append(record)
+            if len(records) > SAMPLE_RECORDS:
+                break
     except csv.Error:
         pass
     if truncated and records and len(records) <= SAMPLE_RECORDS:
@@ -131,21 +120,22 @@ def _first_line(sample: str) -> str:
     return sample.split("\n", 1)[0].rstrip("\r")
 
 
-def _locate_bad_record(text: str, sep: str, width: int, first_row: int) -> tuple[int, str]:
+def _locate_bad_record(text: str, sep: str, width: int,
+                       first_row: int) -> tuple[int | None, str]:
     """Row number and reason of the first record polars refused (slow path, errors only)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"',
                         strict=True)
     row = first_row
     try:
-        with _big_fields():
-            for record in reader:
-                if len(record) > width:
-                    return row, (f"has {len(record)} fields but the header has {width}; check "
-                                 f"the separator and the quoting of that row")
-                row += 1
-    except csv.Error as exc:
-        return row, f"cannot be split into fields ({exc}); check its quotes"
-    return row, "cannot be split into fields; check the quotes (a quote opened and never closed?)"
+        for record in reader:
+            if len(record) > width:
+                return row, (f"this row has {len(record)} fields but the header has {width}; "
+                             f"check the separator and the quoting of that row")
+            row += 1
+    except csv.Error as exc:  # also a quote opened and never closed (a giant field)
+        return row, f"this row cannot be split into fields ({exc}); check its quotes"
+    return None, ('the rows cannot be split into fields; check the quotes: a field containing '
+                  'a quote (") must itself be in quotes, with the quote doubled ("")')
 
 
 def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -182,6 +172,11 @@ def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict
     records = sample_records(body_sample, sep, truncated)
     if not records:
         raise InputError("the file is empty", file=name)
+    if (len(records[0]) == 1 and not looks_like_value(records[0][0])
+            and _ONE_COLUMN not in body_sample):
+        # One named column whose values contain the "separator" ("Kwota" / "1,5").
+        sep = _ONE_COLUMN
+        records = sample_records(body_sample, sep, truncated)
     header = detect_header(records)
     width = len(records[0]) if header else max(len(r) for r in records[:20])
     details.update(separator=SEPARATOR_NAMES[sep], header="yes" if header else "none")
@@ -190,17 +185,24 @@ def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict
     # is read, then refused below only if the extra field holds something.
     schema = {f"f{i}": pl.String for i in range(width + 1)}
     first_row = skip + 1
+    options = dict(has_header=False, separator=sep, schema=schema, missing_columns="insert",
+                   skip_lines=skip, eol_char=eol, n_rows=limits.max_rows + 2,
+                   raise_if_empty=False)
     try:
-        frame = pl.read_csv(
-            utf8, has_header=False, separator=sep, quote_char='"', schema=schema,
-            missing_columns="insert", skip_lines=skip, eol_char=eol,
-            n_rows=limits.max_rows + 2, raise_if_empty=False)
+        frame = pl.read_csv(utf8, quote_char='"', **options)
     except pl.exceptions.PolarsError:
         text = utf8.decode("utf-8", errors="replace")
         text = "\n".join(text.split("\n")[skip:]) if skip else text
-        row, reason = _locate_bad_record(text, sep, width, first_row)
-        raise InputError(f"this row {reason}", file=name, row=row) from None
-
+        frame = None
+        if not re.search(rf'(?:^|[{re.escape(sep)}\r\n])"', text):
+            # No field starts with a quote, so quotes are plain characters (5" screen).
+            try:
+                frame = pl.read_csv(utf8, quote_char=None, **options)
+            except pl.exceptions.PolarsError:
+                frame = None
+        if frame is None:
+            row, reason = _locate_bad_record(text, sep, width, first_row)
+            raise InputError(reason, file=name, row=row) from None
     slack = frame.get_column(f"f{width}")
     if slack.null_count() < frame.height:
         index = int(slack.is_not_null().arg_max())
