@@ -470,7 +470,8 @@ shouldn can't cannot ll ve re im ive one really much even still ever yet though 
 _STOP_WORDS_OTHER = """
 les des une est pas que qui pour dans avec sur par plus mais sont ont été très tout bien
 aux ces cette son ses nous vous ils elle elles leur leurs même fait avoir être comme
-était donc car peu trop aussi encore ici jai cest nai ras
+était donc car peu trop aussi encore ici jai cest nai ras vos votre nos notre mes mon
+chez assez toujours beaucoup sans sous dont quand fois
 się nie jest jak ale tak czy już tylko dla przez był była było bardzo oraz który która
 что это как так все для или уже был была было очень только есть нет при они она его
 """.split()
