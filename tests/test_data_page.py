@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import DATA, ROOT
 from streamlit.testing.v1 import AppTest
 
 from retention_core.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +17,7 @@ from retention_core.exports import to_safe_csv
 from retention_core.ingest import ingest_files, prepare_import, prepare_raw
 from retention_core.workspace import Workspace
 
+DATA = Path(__file__).resolve().parent / "data"
 SHOPIFY = DATA / "shopify_orders_small.csv"
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import DATA
 
 from retention_core.charts.data import plot_daily_activity
 from retention_core.errors import MappingError
@@ -28,6 +28,8 @@ ORDERS = pl.DataFrame({
     "revenue": [10.0, 20.0, 30.0, 40.0, 5.0],
     "status": ["paid", "paid", "paid", "paid", "cancelled"],
 })
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def test_daily_activity_fills_gaps_with_zero():

@@ -7,14 +7,16 @@ The expected values below were worked out by hand from the fixture files in test
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import DATA
 
 from retention_core.errors import MappingError
 from retention_core.ingest import prepare_import
 from retention_core.presets import PRESET_NAMES, detect_preset, find_preset
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def _by_id(frame: pl.DataFrame, key: str) -> dict[str, dict]:
