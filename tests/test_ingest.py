@@ -463,3 +463,17 @@ def test_line_item_aggregation_matches_reference(items, split):
         pl.Series("_source_row", list(range(2, len(early) + 2)) + list(range(2, len(rows) + 2))))
     both = prepare_raw(frame, kind="orders")
     assert both.frame.sort("order_id").equals(one.frame.sort("order_id"))
+
+
+def test_command_line_options_shared_among_kinds():
+    from retention_core.ingest import options_per_kind
+
+    assert options_per_kind(["orders"], {"x": "y"}, "shopify") == {"orders": ({"x": "y"}, "shopify")}
+    split = options_per_kind(["orders", "surveys"], {"revenue": "Sum", "score": "Note",
+                                                     "customer_id": "Who"}, "shopify")
+    assert split == {"orders": ({"revenue": "Sum", "customer_id": "Who"}, "shopify"),
+                     "surveys": ({"score": "Note", "customer_id": "Who"}, None)}
+    with pytest.raises(MappingError, match="'stage' is not a field of orders or surveys"):
+        options_per_kind(["orders", "surveys"], {"stage": "x"}, None)
+    with pytest.raises(MappingError, match="--preset woocommerce fits none of the files given"):
+        options_per_kind(["surveys", "events"], {}, "woocommerce")

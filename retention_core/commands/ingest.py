@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from retention_core.commands import add_json_option, add_source_options, emit_json, parse_pairs
-from retention_core.errors import InputError, MappingError
+from retention_core.errors import InputError
 
 KIND_OPTIONS = ("orders", "surveys", "events")
 
@@ -27,40 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def _split_options(kinds: list[str], mapping: dict[str, str],
-                   preset: str | None) -> dict[str, tuple[dict[str, str], str | None]]:
-    """``--map`` / ``--preset`` for each kind given: entries that fit that kind.
-
-    With files of one kind everything goes to it (and a wrong name is an error there);
-    with several kinds a field goes to the kinds that have it, and a name no kind has is
-    an error.
-    """
-    from retention_core.mapping import mappable_fields
-    from retention_core.presets import PRESET_NAMES, find_preset
-
-    if len(kinds) == 1:
-        return {kinds[0]: (mapping, preset)}
-    for name in mapping:
-        if not any(name in mappable_fields(k) for k in kinds):  # type: ignore[arg-type]
-            valid = sorted({f for k in kinds for f in mappable_fields(k)})  # type: ignore[arg-type]
-            raise MappingError(f"--map: {name!r} is not a field of {' or '.join(kinds)}; "
-                               f"valid fields are {', '.join(valid)}")
-    fitting: dict[str, str | None] = {}
-    for kind in kinds:
-        try:
-            fitting[kind] = find_preset(preset, kind=kind).name if preset else None  # type: ignore[arg-type]
-        except MappingError:
-            fitting[kind] = None
-    if preset and not any(fitting.values()):
-        find_preset(preset)  # unknown name: its error lists the presets
-        raise MappingError(f"--preset {preset} fits none of the files given "
-                           f"({', '.join(kinds)}); presets: {', '.join(PRESET_NAMES)}")
-    return {k: ({n: s for n, s in mapping.items() if n in mappable_fields(k)},  # type: ignore[arg-type]
-                fitting[k]) for k in kinds}
-
-
 def run(args: argparse.Namespace) -> int:
-    from retention_core.ingest import import_prepared, prepare_import
+    from retention_core.ingest import import_prepared, options_per_kind, prepare_import
     from retention_core.workspace import Workspace
 
     if not args.workspace:
@@ -69,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     kinds = [k for k in KIND_OPTIONS if files[k]]
     if not kinds:
         raise InputError("nothing to import: pass --orders, --surveys or --events FILE")
-    options = _split_options(kinds, parse_pairs(args.map, "--map"), args.preset)
+    options = options_per_kind(kinds, parse_pairs(args.map, "--map"), args.preset)
     stage_map = parse_pairs(args.stage_map, "--stage-map")
 
     prepared = [prepare_import(files[kind], kind=kind, preset=options[kind][1],  # type: ignore[arg-type]

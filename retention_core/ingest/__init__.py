@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -31,7 +31,6 @@ from retention_core.mapping import (
     apply_overrides,
     check_stage_map,
     detect_kind,
-    required_fields,
     suggest_mapping,
 )
 from retention_core.schema import KINDS, Kind
@@ -40,8 +39,8 @@ if TYPE_CHECKING:
     from retention_core.io import Limits, RawTable, Source
     from retention_core.workspace import ImportResult, Workspace
 
-__all__ = ["ImportReport", "PreparedImport", "SourceFile", "ingest_files", "import_prepared",
-           "prepare_import", "prepare_raw", "read_sources", "suggest_for"]
+__all__ = ["ImportReport", "PreparedImport", "SourceFile", "import_prepared", "ingest_files",
+           "options_per_kind", "prepare_import", "prepare_raw", "read_sources", "suggest_for"]
 
 _KIND_WORDS = {"orders": "an orders export", "surveys": "survey answers",
                "events": "a funnel event log"}
@@ -310,6 +309,36 @@ def ingest_files(ws: Workspace, sources: Source | Sequence[Source], *,
     return prepared, import_prepared(ws, prepared)
 
 
-def required_summary(kind: Kind) -> dict[str, Any]:
-    """The fields a file of ``kind`` must provide (for help texts)."""
-    return {"kind": kind, "required": list(required_fields(kind))}
+def options_per_kind(kinds: Sequence[Kind], mapping: Mapping[str, str] | None,
+                     preset: str | None) -> dict[Kind, tuple[dict[str, str], str | None]]:
+    """Share one command line's ``--map`` / ``--preset`` among the kinds of files given.
+
+    With files of one kind everything goes to it (a wrong name is then reported by the
+    import). With several kinds, a ``--map`` field goes to the kinds that have it and the
+    preset to the kinds it reads; a field or preset that fits none of them is a
+    :class:`MappingError`.
+    """
+    from retention_core.mapping import mappable_fields
+    from retention_core.presets import GENERIC, PRESET_NAMES, find_preset
+
+    mapping = dict(mapping or {})
+    if len(kinds) == 1:
+        return {kinds[0]: (mapping, preset)}
+    for name in mapping:
+        if not any(name in mappable_fields(k) for k in kinds):
+            valid = sorted({f for k in kinds for f in mappable_fields(k)})
+            raise MappingError(f"--map: {name!r} is not a field of {' or '.join(kinds)}; "
+                               f"valid fields are {', '.join(valid)}")
+    fitting: dict[Kind, str | None] = {}
+    for kind in kinds:
+        try:
+            fitting[kind] = (GENERIC if preset == GENERIC else
+                             find_preset(preset, kind=kind).name if preset else None)
+        except MappingError:
+            fitting[kind] = None
+    if preset and not any(fitting.values()):
+        find_preset(preset)  # an unknown name: its error lists the presets
+        raise MappingError(f"--preset {preset} fits none of the files given "
+                           f"({', '.join(kinds)}); presets: {', '.join(PRESET_NAMES)}")
+    return {k: ({n: s for n, s in mapping.items() if n in mappable_fields(k)}, fitting[k])
+            for k in kinds}
