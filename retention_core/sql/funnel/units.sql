@@ -17,6 +17,7 @@
 with unit_events as (
     select
         case when $unit = 'customer' then customer_id else session_id end as unit_id,
+        event_id,
         customer_id,
         event_at,
         stage,
@@ -99,16 +100,18 @@ unit_levels as (
 ),
 
 -- Facts of a unit from all of its funnel events: its first event (the week it counts
--- in, its device and source) and its cart (last cart-stage event, value).
+-- in), the device, source and customer of its first event that has one (equal times in
+-- event_id order), and its cart (last cart-stage event, value).
 unit_facts as (
     select
         unit_id,
         min(event_at) as first_event_at,
-        arg_min(device, event_at) as device,
-        arg_min(source, event_at) as source,
-        arg_min(customer_id, event_at) filter (where customer_id is not null) as customer_id,
+        arg_min(device, (event_at, event_id)) as device,
+        arg_min(source, (event_at, event_id)) as source,
+        arg_min(customer_id, (event_at, event_id))
+            filter (where customer_id is not null) as customer_id,
         max(event_at) filter (where step >= $cart_step and stage <> 'purchase') as last_cart_at,
-        arg_max(value, event_at)
+        arg_max(value, (event_at, event_id))
             filter (where stage = 'checkout' and value is not null) as checkout_value,
         sum(value) filter (where stage = 'add_to_cart') as added_value
     from keyed_events
