@@ -222,6 +222,17 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
     return result
 
 
+def tabulate_parameters(result: dict[str, Any]) -> pl.DataFrame:
+    """The fitted parameters of a :func:`validate_clv_model` result as a frame
+    (model, parameter, value), log-likelihoods included."""
+    rows = [("BG/NBD", k, v) for k, v in result["bgnbd"].items()]
+    rows.append(("BG/NBD", "log-likelihood", result["bgnbd_log_likelihood"]))
+    rows += [("Gamma-Gamma", k, v) for k, v in result["gamma_gamma"].items()]
+    rows.append(("Gamma-Gamma", "log-likelihood", result["gamma_gamma_log_likelihood"]))
+    return pl.DataFrame(rows, schema={"model": pl.String, "parameter": pl.String,
+                                      "value": pl.Float64}, orient="row")
+
+
 def _by_frequency(x: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> pl.DataFrame:
     frame = pl.DataFrame({"frequency": np.minimum(x, FREQUENCY_CAP).astype(np.int64),
                           "actual": actual, "predicted": predicted})

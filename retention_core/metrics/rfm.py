@@ -128,6 +128,12 @@ def summarise_segments(customers: pl.DataFrame) -> pl.DataFrame:
                     "average_revenue", "mean_p_alive", "predicted_clv", "action"))
 
 
+def segment_file_name(segment: str) -> str:
+    """``segment-cant-lose.csv`` style file name for a segment export."""
+    slug = "".join(ch if ch.isalnum() else "-" for ch in segment.lower().replace("'", ""))
+    return f"segment-{slug}.csv"
+
+
 def select_segment_customers(customers: pl.DataFrame, segment: str) -> pl.DataFrame:
     """The customers of one segment with the columns of an e-mail campaign export.
 

@@ -10,9 +10,9 @@ Inputs are the standard RFM summary columns ``frequency, recency, T, monetary_va
 (built by :func:`retention_core.metrics.clv.compute_rfm_summary`).
 """
 
-from retention_core.models.bgnbd import BGNBDModel, simulate_bgnbd
+from retention_core.models.bgnbd import BGNBDModel, simulate_bgnbd, simulate_bgnbd_purchases
 from retention_core.models.clv import MONTH_DAYS, TIME_UNITS, predict_clv, unit_days
 from retention_core.models.gamma_gamma import GammaGammaModel, simulate_gamma_gamma
 
 __all__ = ["BGNBDModel", "GammaGammaModel", "MONTH_DAYS", "TIME_UNITS", "predict_clv",
-           "simulate_bgnbd", "simulate_gamma_gamma", "unit_days"]
+           "simulate_bgnbd", "simulate_bgnbd_purchases", "simulate_gamma_gamma", "unit_days"]

@@ -14,9 +14,12 @@ from scipy.optimize import minimize
 
 from retention_core.errors import ModelError
 
-# Log-parameters are kept in [-LOG_BOUND, LOG_BOUND] (about 1e-9 .. 1e9): wide enough for
-# any time unit, narrow enough that a wandering line search cannot overflow.
-LOG_BOUND = 20.0
+# Log-parameters are kept in [-LOG_BOUND, LOG_BOUND] so that a wandering line search cannot
+# overflow. The models rescale time and money so that their parameters are of order 1; an
+# optimum beyond [1e-5, 1e5] means the likelihood keeps rising along a ridge (e.g. nobody
+# seems to drop out, or every customer buys at the same rate): no usable estimate.
+LOG_BOUND = 25.0
+LOG_EXTREME = float(np.log(1e5))
 
 
 def as_float_array(values: object, name: str) -> np.ndarray:
@@ -75,12 +78,13 @@ def compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.nda
 
 
 def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
-             starts: Sequence[Sequence[float]], *, model: str, advice: str) -> np.ndarray:
+             starts: Sequence[Sequence[float]], *, model: str, advice: str,
+             extreme: str = "") -> np.ndarray:
     """Minimise ``neg_loglik(log_params) -> (value, gradient)`` from several starts.
 
     The first start that converges to a finite interior optimum is refined from the other
     starts only if they reach a better value. Raises :class:`ModelError` with ``advice``
-    when no start converges.
+    when no start converges; ``extreme`` explains an optimum at an extreme value.
     """
     best = None
     reasons = []
@@ -94,10 +98,11 @@ def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
             reasons.append("the likelihood became undefined")
             continue
         if not res.success and np.max(np.abs(res.jac)) > 1e-4:
-            reasons.append(str(res.message))
+            reasons.append("the optimiser stopped without settling")
             continue
-        if np.any(np.abs(res.x) >= LOG_BOUND - 1e-6):
-            reasons.append("a parameter ran off to an extreme value")
+        if np.any(np.abs(res.x) >= LOG_EXTREME):
+            reasons.append("a parameter ran off to an extreme value" + (f": {extreme}"
+                                                                        if extreme else ""))
             continue
         if best is None or res.fun < best.fun - 1e-10:
             best = res

@@ -27,9 +27,9 @@ PARAMS = ("r", "alpha", "a", "b")
 MIN_CUSTOMERS = 30
 MIN_REPEAT_CUSTOMERS = 10
 
-_ADVICE = ("Try an earlier calibration end (a longer holdout is not needed, a longer "
-           "calibration window is), a coarser time unit (week or month), or wider filters "
-           "so that more customers are included.")
+_ADVICE = ("Try a later calibration end (a longer calibration window with more repeat "
+           "purchases), a coarser time unit (week or month), or wider filters so that more "
+           "customers are included.")
 
 
 def check_rfm(frequency: object, recency: object, T: object) -> tuple[np.ndarray, ...]:
@@ -182,19 +182,27 @@ class BGNBDModel:
                              "calibration end.")
         (ux, utx, ut), weights, _ = compress(x, t_x, big_t)
         total = weights.sum()
-        prepared = _Prepared(ux, utx, ut, weights)
+        # Fit in a time scale where the longest T is 10, so that alpha is of order 1 in any
+        # time unit; alpha scales back and the log-likelihood gains sum(x) log(scale).
+        scale = float(np.max(ut)) / 10.0
+        prepared = _Prepared(ux, utx / scale, ut / scale, weights)
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
             ll, grad = prepared.objective(theta)
             return -ll / total, -grad / total
 
-        rate = max(x.sum() / max(big_t.sum(), 1e-12), 1e-9)  # purchases per unit of time
+        rate = max(float(weights @ ux) / float(weights @ (ut / scale)), 1e-6)
         starts = [np.log([1.0, 1.0 / rate, 1.0, 1.0]),
                   np.log([0.3, 0.3 / rate, 0.5, 3.0]),
                   np.log([3.0, 3.0 / rate, 2.0, 10.0])]
-        theta = maximise(objective, starts, model="BG/NBD", advice=_ADVICE)
-        self.params_ = dict(zip(PARAMS, (float(v) for v in np.exp(theta)), strict=True))
-        self.log_likelihood_ = float(-objective(theta)[0] * total)
+        theta = maximise(objective, starts, model="BG/NBD", advice=_ADVICE,
+                         extreme="the data does not show customers dropping out, or "
+                                 "customers differing in how often they buy")
+        params = np.exp(theta)
+        params[1] *= scale
+        self.params_ = dict(zip(PARAMS, (float(v) for v in params), strict=True))
+        self.log_likelihood_ = float(-objective(theta)[0] * total
+                                     - np.log(scale) * float(weights @ ux))
         self.customers_ = n
         self.distinct_ = len(ux)
         return self
@@ -297,3 +305,27 @@ def simulate_bgnbd(params: dict[str, float], T: object,
     bought = x > 0
     t_x[bought] = big_t[bought] * rng.beta(x[bought], arrivals[bought] - x[bought] + 1)
     return x.astype(float), t_x
+
+
+def simulate_bgnbd_purchases(params: dict[str, float], T: object,
+                             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Draw every repeat purchase of customers observed for ``T`` units after their first
+    purchase, from the BG/NBD story (see :func:`simulate_bgnbd`).
+
+    Returns ``(customer, time)``: the customer's index and the purchase time after their
+    first purchase, ordered by customer and time. Used to build synthetic order logs.
+    """
+    big_t = np.asarray(T, dtype=float)
+    n = big_t.shape[0]
+    lam = rng.gamma(params["r"], 1.0 / params["alpha"], size=n)
+    p = rng.beta(params["a"], params["b"], size=n)
+    arrivals = rng.poisson(lam * big_t)
+    until_dropout = rng.geometric(p)
+    customer = np.repeat(np.arange(n), arrivals)
+    time = rng.uniform(0.0, 1.0, size=customer.size) * big_t[customer]
+    order = np.lexsort((time, customer))
+    customer, time = customer[order], time[order]
+    starts = np.concatenate([[0], np.cumsum(arrivals)[:-1]])
+    rank = np.arange(customer.size) - starts[customer] + 1  # 1-based within the customer
+    keep = rank <= until_dropout[customer]
+    return customer[keep], time[keep]

@@ -119,24 +119,28 @@ class GammaGammaModel:
         xs, ms = x[usable], m[usable]
         (ux, um), weights, _ = compress(xs, ms)
         total = weights.sum()
-        prepared = _Prepared(ux, um, weights)
+        # Fit in units of the median spend so that v is of order 1 in any currency; v
+        # scales back and each density gains a factor 1 / scale.
+        scale = float(np.median(ms))
+        prepared = _Prepared(ux, um / scale, weights)
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
             ll, grad = prepared.objective(theta)
             return -ll / total, -grad / total
 
-        mean = float(ms.mean())
-        starts = [np.log([1.0, 2.0, mean]), np.log([5.0, 4.0, 10.0 * mean]),
-                  np.log([0.5, 1.5, 0.5 * mean])]
-        theta = maximise(objective, starts, model="Gamma-Gamma", advice=_ADVICE)
-        params = dict(zip(PARAMS, (float(v) for v in np.exp(theta)), strict=True))
+        starts = [np.log([1.0, 2.0, 1.0]), np.log([5.0, 4.0, 10.0]), np.log([0.5, 1.5, 0.5])]
+        theta = maximise(objective, starts, model="Gamma-Gamma", advice=_ADVICE,
+                         extreme="customers' average spend varies too little or too wildly")
+        values = np.exp(theta)
+        values[2] *= scale
+        params = dict(zip(PARAMS, (float(v) for v in values), strict=True))
         if params["q"] <= 1.0:
             raise ModelError("Spend per purchase is too uneven for the Gamma-Gamma model "
                              f"(q = {params['q']:.2f} <= 1, so the average spend is not "
                              "defined). Remove outlier orders (e.g. wholesale) with the "
                              "filters or use a later calibration end.")
         self.params_ = params
-        self.log_likelihood_ = float(-objective(theta)[0] * total)
+        self.log_likelihood_ = float(-objective(theta)[0] * total - total * np.log(scale))
         self.customers_ = n
         self.excluded_ = int((repeat & ~usable).sum())
         self.spend_frequency_correlation_ = (

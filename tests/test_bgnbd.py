@@ -1,0 +1,237 @@
+"""BG/NBD: published CDNOW results, an independent likelihood, closed forms checked by hand,
+recovery of known parameters from simulation, and clear errors on degenerate data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+from conftest import DATA
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retention_core.errors import ModelError
+from retention_core.models import BGNBDModel, simulate_bgnbd, simulate_bgnbd_purchases
+from retention_core.models.bgnbd import _Prepared, log_likelihood_terms
+
+PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL 2005, CDNOW
+PUBLISHED_LL = -9582.4
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> pl.DataFrame:
+    return pl.read_csv(DATA / "cdnow_summary.csv")
+
+
+@pytest.fixture(scope="module")
+def cdnow_fit(cdnow) -> BGNBDModel:
+    return BGNBDModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+
+
+# -- independent references in plain Python ----------------------------------------------
+
+
+def _lbeta(p: float, q: float) -> float:
+    return math.lgamma(p) + math.lgamma(q) - math.lgamma(p + q)
+
+
+def reference_ll(r, alpha, a, b, x, t_x, T) -> float:
+    """FHL (2005) eq. 6 term by term, summed in linear space."""
+    common = math.exp(math.lgamma(r + x) - math.lgamma(r) + r * math.log(alpha))
+    alive = math.exp(_lbeta(a, b + x) - _lbeta(a, b)) * common / (alpha + T) ** (r + x)
+    dead = (math.exp(_lbeta(a + 1, b + x - 1) - _lbeta(a, b)) * common / (alpha + t_x) ** (r + x)
+            if x > 0 else 0.0)
+    return math.log(alive + dead)
+
+
+def hyp2f1_series(a: float, b: float, c: float, z: float) -> float:
+    """Gauss hypergeometric function by its power series (|z| < 1)."""
+    term = total = 1.0
+    k = 0
+    while True:
+        term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+        total += term
+        k += 1
+        if abs(term) < 1e-17 * abs(total) and k > 5:
+            return total
+        assert k < 100_000
+
+
+def reference_expectation(r, alpha, a, b, x, t_x, T, t) -> float:
+    """FHL (2005) eq. 10 as printed (no transformation of the 2F1)."""
+    z = t / (alpha + T + t)
+    head = (a + b + x - 1) / (a - 1)
+    body = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1_series(
+        r + x, b + x, a + b + x - 1, z)
+    denom = 1 + (a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x) if x > 0 else 0)
+    return head * body / denom
+
+
+def reference_p_alive(r, alpha, a, b, x, t_x, T) -> float:
+    if x == 0:
+        return 1.0
+    return 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))
+
+
+# -- published results ----------------------------------------------------------------------
+
+
+def test_cdnow_reproduces_published_parameters(cdnow_fit):
+    for name, value in PUBLISHED.items():
+        assert round(cdnow_fit.params_[name], 3) == value, name
+    assert round(cdnow_fit.log_likelihood_, 1) == PUBLISHED_LL
+    assert cdnow_fit.customers_ == 2357
+    assert cdnow_fit.distinct_ < 2357  # fitted on distinct rows with weights
+
+
+def test_same_fit_in_days_as_in_weeks(cdnow):
+    """Changing the time unit scales alpha only and shifts the likelihood by sum(x) log 7."""
+    days = BGNBDModel().fit(cdnow["x"], cdnow["t_x"] * 7, cdnow["T"] * 7)
+    weeks = BGNBDModel().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    assert days.params_["alpha"] == pytest.approx(7 * weeks.params_["alpha"], rel=1e-5)
+    for name in ("r", "a", "b"):
+        assert days.params_[name] == pytest.approx(weeks.params_[name], rel=1e-5)
+    shift = cdnow["x"].sum() * math.log(7)
+    assert days.log_likelihood_ == pytest.approx(weeks.log_likelihood_ - shift, abs=1e-4)
+
+
+# -- likelihood against the independent computation -------------------------------------------
+
+
+@pytest.mark.parametrize("params", [PUBLISHED, {"r": 1.3, "alpha": 20.0, "a": 2.5, "b": 0.6}])
+def test_log_likelihood_matches_plain_python(cdnow, params):
+    rows = cdnow.select("x", "t_x", "T").rows()
+    expected = [reference_ll(*params.values(), *row) for row in rows]
+    got = log_likelihood_terms(params, cdnow["x"].to_numpy(), cdnow["t_x"].to_numpy(),
+                               cdnow["T"].to_numpy())
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_fitted_log_likelihood_is_the_sum_over_customers(cdnow, cdnow_fit):
+    rows = cdnow.select("x", "t_x", "T").rows()
+    total = sum(reference_ll(*cdnow_fit.params_.values(), *row) for row in rows)
+    assert cdnow_fit.log_likelihood_ == pytest.approx(total, abs=1e-6)
+    per_customer = cdnow_fit.log_likelihood(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    assert per_customer.sum() == pytest.approx(total, abs=1e-6)
+
+
+def test_gradient_matches_finite_differences(cdnow):
+    prepared = _Prepared(cdnow["x"].to_numpy().astype(float), cdnow["t_x"].to_numpy(),
+                         cdnow["T"].to_numpy(), np.ones(cdnow.height))
+    theta = np.log([0.4, 3.0, 1.2, 1.8])
+    _, grad = prepared.objective(theta)
+    for i in range(4):
+        step = np.zeros(4)
+        step[i] = 1e-6
+        numeric = (prepared.objective(theta + step)[0]
+                   - prepared.objective(theta - step)[0]) / 2e-6
+        assert grad[i] == pytest.approx(numeric, rel=1e-5, abs=1e-4)
+
+
+# -- closed forms checked by hand -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x, t_x, T, t", [
+    (0, 0.0, 38.86, 39.0), (2, 30.43, 38.86, 39.0), (1, 1.71, 38.86, 10.0),
+    (7, 35.0, 38.86, 52.0), (14, 38.0, 38.86, 1.0), (3, 5.0, 20.0, 78.0),
+])
+def test_conditional_expectation_matches_eq10_by_series(cdnow_fit, x, t_x, T, t):
+    expected = reference_expectation(*cdnow_fit.params_.values(), x, t_x, T, t)
+    got = cdnow_fit.expected_purchases(t, [x], [t_x], [T])[0]
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_new_customer_expectation_is_eq9(cdnow_fit):
+    r, alpha, a, b = cdnow_fit.params_.values()
+    for t in (1.0, 39.0, 78.0):
+        eq9 = (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r
+                                       * hyp2f1_series(r, b, a + b - 1, t / (alpha + t)))
+        assert cdnow_fit.expected_purchases_new_customer(t)[0] == pytest.approx(eq9, rel=1e-9)
+    assert cdnow_fit.expected_purchases_new_customer(0.0)[0] == 0.0
+
+
+def test_p_alive_by_hand():
+    model = BGNBDModel(params_=dict(PUBLISHED))
+    # x = 2, t_x = 30.43, T = 38.86: 1 / (1 + 0.793/3.426 * (43.274/34.844)^2.243)
+    by_hand = 1 / (1 + 0.793 / 3.426 * (43.274 / 34.844) ** 2.243)
+    got = model.probability_alive([2, 0, 5], [30.43, 0.0, 38.86], [38.86, 38.86, 38.86])
+    assert got[0] == pytest.approx(by_hand, rel=1e-12)
+    assert got[1] == 1.0  # never bought again: alive under BG/NBD
+    assert got[2] == pytest.approx(1 / (1 + 0.793 / 6.426), rel=1e-12)  # bought just now
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=st.integers(0, 40), t_x=st.floats(0, 1), T=st.floats(0.1, 200),
+       t=st.floats(0.01, 100))
+def test_predictions_behave(x, t_x, T, t):
+    model = BGNBDModel(params_=dict(PUBLISHED))
+    t_x = 0.0 if x == 0 else t_x * T
+    p = model.probability_alive([x], [t_x], [T])[0]
+    assert 0.0 <= p <= 1.0
+    assert p == pytest.approx(reference_p_alive(*PUBLISHED.values(), x, t_x, T), rel=1e-9)
+    near, far = model.expected_purchases(np.array([t, 2 * t]), [x, x], [t_x, t_x], [T, T])
+    assert 0.0 <= near <= far
+    if x > 0:  # a longer silence since the last purchase lowers P(alive)
+        assert model.probability_alive([x], [t_x], [T + 10])[0] <= p + 1e-12
+
+
+# -- recovery of known parameters ---------------------------------------------------------------
+
+
+TRUE = {"r": 0.5, "alpha": 6.0, "a": 0.9, "b": 3.0}
+
+
+def test_recovers_parameters_from_simulated_summaries():
+    rng = np.random.default_rng(20260423)
+    T = rng.uniform(1.0, 78.0, 100_000)
+    x, t_x = simulate_bgnbd(TRUE, T, rng)
+    fit = BGNBDModel().fit(x, t_x, T)
+    for name, value in TRUE.items():  # ~2.5 standard errors at this size
+        assert fit.params_[name] == pytest.approx(value, rel=0.1), name
+
+
+def test_recovers_parameters_from_simulated_purchase_logs():
+    rng = np.random.default_rng(7)
+    T = rng.uniform(1.0, 78.0, 60_000)
+    customer, time = simulate_bgnbd_purchases(TRUE, T, rng)
+    x = np.bincount(customer, minlength=T.size).astype(float)
+    t_x = np.zeros(T.size)
+    np.maximum.at(t_x, customer, time)
+    fit = BGNBDModel().fit(x, t_x, T)
+    for name, value in TRUE.items():
+        assert fit.params_[name] == pytest.approx(value, rel=0.12), name
+
+
+def test_expected_purchases_match_simulation():
+    """The model's E[X(t)] for new customers matches the simulated mean (law of large numbers)."""
+    rng = np.random.default_rng(3)
+    T = np.full(200_000, 52.0)
+    x, _ = simulate_bgnbd(TRUE, T, rng)
+    model = BGNBDModel(params_=dict(TRUE))
+    expected = model.expected_purchases_new_customer(52.0)[0]
+    assert x.mean() == pytest.approx(expected, rel=0.02)
+
+
+# -- degenerate data ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x, t_x, T, message", [
+    ([1.0], [2.0], [5.0], "at least 30 customers"),
+    ([0.0] * 200, [0.0] * 200, [10.0] * 200, "Nobody bought again"),
+    ([1.0] * 3 + [0.0] * 100, [2.0] * 3 + [0.0] * 100, [9.0] * 103, "Only 3 customer(s)"),
+    ([0.0] * 40 + [5.0] * 40, [0.0] * 40 + [10.0] * 40, [10.0] * 80, "did not converge"),
+    ([1.0] * 50, [6.0] * 50, [5.0] * 50, "recency must not exceed T"),
+    ([1.5] * 50, [1.0] * 50, [5.0] * 50, "frequency must hold whole numbers"),
+    ([0.0] * 50, [1.0] * 50, [5.0] * 50, "recency must be 0"),
+    ([1.0, float("nan")] * 25, [1.0] * 50, [5.0] * 50, "missing or infinite"),
+])
+def test_degenerate_data_gives_a_clear_error(x, t_x, T, message):
+    with pytest.raises(ModelError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        BGNBDModel().fit(x, t_x, T)
+
+
+def test_unfitted_model_says_so():
+    with pytest.raises(ModelError, match="not fitted"):
+        BGNBDModel().probability_alive([1], [1], [2])
