@@ -16,7 +16,7 @@ import polars as pl
 
 from retention_core.errors import InputError
 from retention_core.io.csv_text import detect_header
-from retention_core.io.headers import clean_names, default_names
+from retention_core.io.headers import clean_names, default_names, drop_blank_rows
 from retention_core.io.limits import Limits, expands_too_much, too_many_rows
 from retention_core.io.parse import is_missing
 from retention_core.io.sources import TEXT_EXTENSIONS, Payload
@@ -145,7 +145,7 @@ def read_xlsx(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict[str,
         pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("_source_row"))
     if names:
         # By position: a column may be named "*" or "^x$", which pl.col would expand.
-        frame = frame.filter(pl.any_horizontal(pl.nth(range(len(names))).is_not_null()))
+        frame = drop_blank_rows(frame, len(names))
     return frame, details
 
 

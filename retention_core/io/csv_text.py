@@ -16,7 +16,7 @@ import polars as pl
 
 from retention_core.errors import InputError
 from retention_core.io.encoding import check_looks_like_text, to_utf8
-from retention_core.io.headers import clean_names, default_names
+from retention_core.io.headers import clean_names, default_names, drop_blank_rows
 from retention_core.io.limits import Limits, too_many_rows
 from retention_core.io.sources import Payload
 
@@ -226,5 +226,5 @@ def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict
     # Blank lines are not records (they still count for the row numbers above).
     # By position: a column may be named "*" or "^x$", which pl.col would expand.
     if names:
-        frame = frame.filter(pl.any_horizontal(pl.nth(range(len(names))).is_not_null()))
+        frame = drop_blank_rows(frame, len(names))
     return frame, details

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 SOURCE_FILE = "_source_file"
 SOURCE_ROW = "_source_row"
 BOOKKEEPING = (SOURCE_FILE, SOURCE_ROW)
@@ -43,3 +45,14 @@ def clean_names(raw: Sequence[object]) -> list[str]:
 def default_names(n: int) -> list[str]:
     """``column_1`` .. ``column_n`` for a file without a header row."""
     return [f"column_{i}" for i in range(1, n + 1)]
+
+
+def drop_blank_rows(frame: pl.DataFrame, n_data_columns: int) -> pl.DataFrame:
+    """Rows whose first ``n_data_columns`` cells are all null removed (no copy if none).
+
+    Columns are taken by position: a column may be named ``*`` or ``^x$``, which
+    ``pl.col`` would expand as a pattern.
+    """
+    keep = frame.select(
+        pl.any_horizontal(pl.nth(range(n_data_columns)).is_not_null()).alias("keep"))["keep"]
+    return frame if keep.all() else frame.filter(keep)
