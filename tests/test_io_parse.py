@@ -365,3 +365,8 @@ def test_clean_text():
     series = pl.Series("x", ["  Anna ", "N/A", None, "-", "\u00a0Łódź\u00a0", "0"])
     assert clean_text(series).to_list() == ["Anna", None, None, None, "Łódź", "0"]
     assert clean_text(pl.Series("x", [17850, None])).to_list() == ["17850", None]
+
+
+def test_two_digit_year_pivot():
+    got, _, _ = parsed(parse_datetime, ["13/01/69", "13/01/70", "13/01/00"])
+    assert got == [D(2069, 1, 13), D(1970, 1, 13), D(2000, 1, 13)]
