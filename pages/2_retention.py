@@ -1,10 +1,148 @@
-"""Retention page (filled by issue 3)."""
+"""Retention: how many customers come back, when, and which kinds come back most (issue 3)."""
 
+import polars as pl
 import streamlit as st
 
-from dashboard import state
+from dashboard import state, ui
+from retention_core.charts import retention as charts
+from retention_core.filters import PERIODS
+from retention_core.metrics import retention as ret
+from retention_core.metrics import segments as seg
 
 ctx = state.page_context()
 
 st.title("Retention")
-st.info("This page is being built: its numbers are not available yet.", icon=":material/construction:")
+
+
+def cached(fn, *args, **kwargs):
+    return ui.run_or_stop(state.cached, fn, ctx.ws, *args, **kwargs)
+
+
+# -- controls -------------------------------------------------------------------------------
+controls = st.columns([3, 2, 3], vertical_alignment="bottom")
+# keyed on the global period, so changing it in the sidebar resets this one to match
+period = controls[0].segmented_control(
+    "Cohort period", PERIODS, default=ctx.period, required=True, format_func=str.capitalize,
+    key=f"ret_period_{ctx.period}") or ctx.period
+unbounded = controls[1].toggle(
+    "Unbounded", key="ret_unbounded",
+    help="Bounded (default): share of a cohort with an order in that exact period. "
+         "Unbounded: with an order in that period or any later one.")
+with controls[2].expander("Windows"):
+    activity_days = int(st.number_input(
+        "Activity window (days)", min_value=1, value=ret.DEFAULT_ACTIVITY_DAYS, step=30,
+        key="ret_activity", help="A customer is active while their last order is this recent "
+                                 "(used by the customer retention rate)."))
+    churn_days = int(st.number_input(
+        "Churn window (days)", min_value=1, value=ret.DEFAULT_CHURN_DAYS, step=30,
+        key="ret_churn", help="A customer has churned when their last order is older than this."))
+
+kpis = cached(ret.compute_order_kpis, ctx.filters)
+if kpis["orders"] == 0:
+    if ctx.ws.has("orders"):
+        ui.empty_state(f"No orders match the filters ({ctx.filters.describe()}). Widen the date "
+                       "range or clear the channel, country or device filter.", link_to_data=False)
+    ui.empty_state("There are no orders yet. Import an orders export on the Data page to see "
+                   "cohorts, repeat purchases and the segments that keep customers.")
+if kpis["customers"] == 0:
+    ui.empty_state("These orders carry no customer_id (all guest orders), so nobody can be "
+                   "followed from one order to the next. Map a customer column (e-mail or "
+                   "customer id) when importing.", link_to_data=True)
+
+summary = cached(ret.compute_retention_summary, ctx.filters, period, activity_days, churn_days)
+in_progress = (f"; the {period} starting {summary['current_start']:%Y-%m-%d} is still in progress "
+               "(grey / hatched / '…', never counted as a drop)" if summary["is_partial"] else "")
+st.caption(f"As of {summary['as_of']:%Y-%m-%d}{in_progress}. Filters: {ctx.filters.describe()}. "
+           "Guest orders count for revenue, not for customers.")
+
+# -- KPI tiles ------------------------------------------------------------------------------
+tiles = st.columns(4)
+tiles[0].metric("Repeat purchase rate", kpis["repeat_purchase_rate"], format="percent",
+                border=True, help="Customers with 2+ orders / customers with 1+ orders, "
+                                  "orders within the filters.")
+if summary["crr"] is None:
+    tiles[1].metric("Customer retention rate", "—", border=True,
+                    help="Needs a complete period with customers active at its start.")
+else:
+    tiles[1].metric(f"CRR, {charts.format_period(summary['crr_period'], period)}", summary["crr"],
+                    format="percent", border=True,
+                    help=f"(E − N) / S of the last complete {period}: active customers at its "
+                         f"end minus new ones, over active at its start; active = an order in "
+                         f"the last {activity_days} days.")
+if summary["median_days_to_second"] is None:
+    tiles[2].metric("Median days to 2nd order", "—", border=True,
+                    help="No customer has a second order yet.")
+else:
+    tiles[2].metric("Median days to 2nd order", summary["median_days_to_second"], format="%.0f",
+                    border=True, help="Among customers with a second order.")
+tiles[3].metric("Churned customers", summary["churned_share"], format="percent", border=True,
+                help=f"No order in the {churn_days} days up to {summary['as_of']:%Y-%m-%d}.")
+tiles[3].caption(f"{summary['churned']:,} of {summary['customers']:,} customers")
+ui.download_csv(pl.DataFrame([{**kpis, **summary}]), "retention_kpis.csv", label="KPIs as CSV")
+
+cohorts_tab, segments_tab, repeat_tab = st.tabs(
+    ["Cohorts", "Segments that keep customers", "Repeat buying"])
+
+# -- cohorts --------------------------------------------------------------------------------
+with cohorts_tab:
+    table = cached(ret.compute_cohort_table, ctx.filters, period, unbounded)
+    ui.chart(charts.plot_retention_heatmap(table, period, unbounded), table,
+             f"cohort_retention_{period}{'_unbounded' if unbounded else ''}")
+    average = ret.compute_average_retention(table)
+    ui.chart(charts.plot_retention_curves(table, average, period), average,
+             f"retention_curve_{period}{'_unbounded' if unbounded else ''}")
+    st.caption("Bold line: the average over cohorts weighted by their size, from complete "
+               f"{period}s only. {period.capitalize()} 0 is 100% by definition and left out of "
+               "the curves so the differences show.")
+
+# -- segments -------------------------------------------------------------------------------
+with segments_tab:
+    pick = st.columns([2, 1, 1], vertical_alignment="bottom")
+    dimension = pick[0].selectbox("Split customers by their first order's",
+                                  list(seg.SEGMENT_DIMENSIONS), key="ret_dimension",
+                                  format_func=seg.SEGMENT_DIMENSIONS.get)
+    period_index = int(pick[1].number_input(f"Compare at {period}", min_value=0, value=1,
+                                            step=1, key="ret_compare_at"))
+    min_customers = int(pick[2].number_input("Minimum customers", min_value=1,
+                                             value=seg.DEFAULT_MIN_CUSTOMERS, step=10,
+                                             key="ret_min_customers"))
+    comparison = cached(seg.compare_segments, ctx.filters, dimension, period, period_index,
+                        unbounded, min_customers=min_customers)
+    said = comparison["summary"]
+    if said["sentence"]:
+        st.markdown(said["sentence"])
+    for warning in said["warnings"]:
+        st.warning(warning, icon=":material/warning:")
+    ranking = comparison["ranking"]
+    ui.chart(charts.plot_segment_ranking(ranking, period, period_index), ranking,
+             f"segments_{dimension}_{period}_{period_index}")
+    st.dataframe(ranking, hide_index=True, column_config={
+        "repeat_purchase_rate": st.column_config.NumberColumn("repeat purchase rate",
+                                                              format="percent"),
+        "eligible": st.column_config.NumberColumn(
+            "customers followed", help=f"Customers of cohorts whose {period} {period_index} "
+                                       "is complete"),
+        "rate": st.column_config.NumberColumn(f"retention at {period} {period_index}",
+                                              format="percent"),
+        "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
+        "ci_high": st.column_config.NumberColumn("95% high", format="percent"),
+    })
+    curves = comparison["curves"]
+    ui.chart(charts.plot_segment_curves(curves, period, min_customers), curves,
+             f"segment_curves_{dimension}_{period}")
+    st.caption(f"Points resting on fewer than {min_customers} customers are not drawn. "
+               "Intervals: 95% Wilson score. Beyond the 10 largest segments the rest are "
+               "pooled as '(other)'.")
+
+# -- repeat buying --------------------------------------------------------------------------
+with repeat_tab:
+    returning = cached(ret.compute_returning_share, ctx.filters, period)
+    ui.chart(charts.plot_returning_revenue(returning, period), returning,
+             f"revenue_new_vs_returning_{period}")
+    crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
+    ui.chart(charts.plot_customer_retention_rate(crr, period), crr,
+             f"customer_retention_rate_{period}")
+    gaps = cached(ret.compute_time_between_orders, ctx.filters)
+    ui.chart(charts.plot_time_between_orders(gaps), gaps, "time_between_orders")
+    st.caption("Days between order dates (two orders on one day: 0). First to second "
+               "order: customers acquired in the date range.")
