@@ -131,6 +131,16 @@ def cart_stage(stages: list[str]) -> str | None:
     return None
 
 
+def describe_stages(stages: list[str]) -> str:
+    """The funnel's steps in words, naming the stages left out: "View → Add to cart →
+    Purchase (no checkout events)"."""
+    if not stages:
+        return "no funnel events"
+    text = " → ".join(STAGE_LABELS[s] for s in stages)
+    missing = [s.replace("_", "-") for s in FUNNEL_STAGES if s not in stages]
+    return text + (f" (no {', '.join(missing)} events)" if missing else "")
+
+
 def _context(con: duckdb.DuckDBPyConnection, filters: Filters, window_days: float,
              unit: str) -> tuple[list[str], dict[str, Any], datetime | None]:
     """Present stages, the parameters of ``funnel/units.sql`` and the last funnel event."""
@@ -459,7 +469,8 @@ def compute_abandoned_carts(con: duckdb.DuckDBPyConnection, filters: Filters,
     Returns
     -------
     dict
-        ``cart_stage``, ``abandoned_carts``, ``carts_with_value``, ``abandoned_value``,
+        ``cart_stage``, ``abandoned_carts``, ``carts_with_value``,
+        ``carts_without_value``, ``abandoned_value``,
         ``recovered_carts``, ``recovered_value``, ``recovered_cart_share``,
         ``recovered_value_share`` (fractions; None when there is nothing to divide),
         ``recovery_days``. Counts are None when the scope has no cart or no purchase
@@ -470,7 +481,8 @@ def compute_abandoned_carts(con: duckdb.DuckDBPyConnection, filters: Filters,
     cart = cart_stage(stages)
     out: dict[str, Any] = {
         "cart_stage": cart, "recovery_days": recovery,
-        **dict.fromkeys(("abandoned_carts", "carts_with_value", "abandoned_value",
+        **dict.fromkeys(("abandoned_carts", "carts_with_value", "carts_without_value",
+                         "abandoned_value",
                          "recovered_carts", "recovered_value", "recovered_cart_share",
                          "recovered_value_share")),
     }
@@ -479,6 +491,7 @@ def compute_abandoned_carts(con: duckdb.DuckDBPyConnection, filters: Filters,
     row = query_frame(con, _on_units("abandoned_carts"),
                       {**params, "recovery_us": _micros(recovery)}).row(0, named=True)
     out.update({k: row[k] for k in ("abandoned_carts", "carts_with_value", "recovered_carts")})
+    out["carts_without_value"] = row["abandoned_carts"] - row["carts_with_value"]
     out["abandoned_value"] = float(row["abandoned_value"])
     out["recovered_value"] = float(row["recovered_value"])
     out["recovered_cart_share"] = (row["recovered_carts"] / row["abandoned_carts"]
@@ -486,3 +499,24 @@ def compute_abandoned_carts(con: duckdb.DuckDBPyConnection, filters: Filters,
     out["recovered_value_share"] = (row["recovered_value"] / row["abandoned_value"]
                                     if row["abandoned_value"] else None)
     return out
+
+
+_ABANDONED_LABELS = {
+    "abandoned_carts": "Abandoned carts",
+    "carts_without_value": "Abandoned carts without a value",
+    "abandoned_value": "Abandoned value",
+    "recovered_carts": "Recovered carts",
+    "recovered_value": "Recovered value",
+    "recovered_cart_share": "Share of carts recovered",
+    "recovered_value_share": "Share of value recovered",
+    "recovery_days": "Recovery window (days)",
+}
+
+
+def abandoned_carts_frame(summary: dict[str, Any]) -> pl.DataFrame:
+    """The result of :func:`compute_abandoned_carts` as a two-column table
+    (``measure``, ``value``) for display and CSV download."""
+    return pl.DataFrame({
+        "measure": list(_ABANDONED_LABELS.values()),
+        "value": [None if summary.get(k) is None else float(summary[k]) for k in _ABANDONED_LABELS],
+    }, schema={"measure": pl.String, "value": pl.Float64})
