@@ -62,13 +62,10 @@ def order_date_bounds(con: duckdb.DuckDBPyConnection,
 
 
 def default_calibration_end(first: date, last: date) -> date:
-    """A calibration end that leaves the last third of the history (at most a year, at
-    least four weeks when the history allows) as the holdout for validation."""
+    """A calibration end that leaves the last third of the history, at most a year, as the
+    holdout for validation."""
     span = (last - first).days
-    holdout = min(365, max(28, span // 3))
-    if holdout >= span:
-        holdout = span // 2
-    return last - timedelta(days=holdout)
+    return last - timedelta(days=min(365, span // 3))
 
 
 # -- RFM summary -------------------------------------------------------------------------
