@@ -219,10 +219,10 @@ def _parse_ymd(text: pl.Series) -> tuple[pl.Series, str]:
 
 
 def _parse_dmy(text: pl.Series) -> tuple[pl.Series, str]:
-    first = text.str.extract(r"^(\d{1,2})", 1).cast(pl.Int64, strict=False)
-    second = text.str.extract(r"^\d{1,2}[-/.](\d{1,2})", 1).cast(pl.Int64, strict=False)
-    day_votes = int(((first > 12) & (second <= 12)).sum())
-    month_votes = int(((second > 12) & (first <= 12)).sum())
+    # Matching without capture groups keeps this a fast automaton scan.
+    low, high = r"0?[1-9]|1[0-2]", r"1[3-9]|[2-9]\d"
+    day_votes = int(text.str.contains(rf"^(?:{high})[-/.](?:{low})[-/.]").sum())
+    month_votes = int(text.str.contains(rf"^(?:{low})[-/.](?:{high})[-/.]").sum())
     s, time, tz = _shape(text, "dmy")
     short = text.str.contains(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?:\D|$)").not_().all()
     year = "yy" if short else "yyyy"

@@ -152,9 +152,8 @@ def parse_bool(series: pl.Series) -> ParsedColumn:
 # --- numbers ----------------------------------------------------------------------------
 
 # Currency written next to an amount: symbols, ISO codes, and local abbreviations.
-_CURRENCY_WORDS = r"(?:[A-Z]{3}|zł|zl|PLN|руб\.?|р\.|₽|грн|kr|Kč|Ft|лв|lei|\p{Sc})"
-_AFFIX_HEAD = rf"^(?P<head>{_CURRENCY_WORDS})?\s*"
-_AFFIX_TAIL = rf"\s*(?P<tail>{_CURRENCY_WORDS})?$"
+_CURRENCY_WORDS = r"(?:[A-Z]{3}|zł|zl|руб\.?|р\.|грн|kr|Kč|Ft|лв|lei|\p{Sc})"
+_SIGN = "-+\u2212"
 
 
 def _decimal_votes(core: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -165,11 +164,46 @@ def _decimal_votes(core: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     before three digits) are ambiguous and vote for neither.
     """
     def votes(d: str, g: str) -> pl.Expr:
-        return (core.str.contains(rf"^\d{{1,3}}(?:{g}\d{{3}})+{d}\d*$")
-                | core.str.contains(rf"^\d{{1,3}}(?:{g}\d{{3}}){{2,}}$")
-                | core.str.contains(rf"^\d*{d}(?:\d{{1,2}}|\d{{4,}})$"))
+        return core.str.contains(rf"^(?:\d{{1,3}}(?:{g}\d{{3}})+{d}\d*"
+                                 rf"|\d{{1,3}}(?:{g}\d{{3}}){{2,}}"
+                                 rf"|\d*{d}(?:\d{{1,2}}|\d{{4,}}))$")
 
     return votes(",", r"\."), votes(r"\.", ",")
+
+
+def _strip_affixes(frame: pl.DataFrame) -> pl.DataFrame:
+    """Split ``s`` into sign flags and the digits-and-marks ``core`` (currency dropped).
+
+    Sign may stand before or after the currency ("-$12.50", "$-12.50", "12.50-"), a
+    negative amount may be in parentheses. Only plain string operations (no capture
+    groups) so that a 10-million-row column stays fast.
+    """
+    s = pl.col("s")
+    return (
+        frame
+        .with_columns(s.str.contains(r"^\(.*\)$").alias("paren"))
+        .with_columns(pl.when(pl.col("paren")).then(s.str.slice(1, s.str.len_chars() - 2))
+                      .otherwise(s).str.strip_chars().alias("s"))
+        .with_columns(s.str.contains(f"^[{_SIGN}]").alias("lead"),
+                      s.str.contains("^[-\u2212]").alias("lead_minus"))
+        .with_columns(s.str.replace(f"^[{_SIGN}]\\s*", ""))
+        .with_columns(s.str.replace(f"^{_CURRENCY_WORDS}\\s*", ""))
+        .with_columns(s.str.contains(f"^[{_SIGN}]").alias("sign2"),
+                      s.str.contains("^[-\u2212]").alias("sign2_minus"))
+        .with_columns(s.str.replace(f"^[{_SIGN}]\\s*", ""))
+        .with_columns(s.str.replace(f"\\s*{_CURRENCY_WORDS}$", ""))
+        .with_columns(s.str.contains("\\d-$").alias("trail"))
+        .with_columns(s.str.replace("-$", "").str.strip_chars().alias("core"))
+    )
+
+
+def _currency_codes(text: pl.Series) -> list[str]:
+    """The currencies written next to a sample of the amounts, most common first."""
+    sample = text.drop_nulls().head(5000)
+    found = sample.str.extract(f"^[{_SIGN}(]?\\s*({_CURRENCY_WORDS})", 1).fill_null(
+        sample.str.extract(f"({_CURRENCY_WORDS})\\)?-?$", 1))
+    counts = found.drop_nulls().value_counts(sort=True)
+    return counts.get_column(counts.columns[0]).head(3).to_list() if counts.height else []
 
 
 def _parse_number_text(series: pl.Series) -> tuple[pl.Series, pl.Series, str]:
@@ -185,55 +219,57 @@ def _parse_number_text(series: pl.Series) -> tuple[pl.Series, pl.Series, str]:
     if not unread.any():
         return direct.alias(name), missing, "number"
 
-    frame = pl.DataFrame({"s": stripped}).with_columns(
-        pl.col("s").str.replace_all(f"[{_SPACES}]", " "))
-    s = pl.col("s")
-    paren = s.str.contains(r"^\(.*\)$")
-    inner = pl.when(paren).then(s.str.slice(1, s.str.len_chars() - 2)).otherwise(s)
-    frame = frame.with_columns(paren.alias("paren"), inner.str.strip_chars().alias("s"))
-    # Sign may stand before or after the currency ("-$12.50", "$-12.50", "12.50-").
-    sign_re = r"^(?P<lead>[-+\u2212])?\s*"
-    parts = s.str.extract_groups(
-        sign_re + _AFFIX_HEAD.removeprefix("^")
-        + r"(?P<sign2>[-+\u2212])?\s*(?P<core>[\d][\d .,']*|[.,]\d+)"
-        + r"(?P<exp>[eE][-+]?\d+)?(?P<trail>-)?" + _AFFIX_TAIL)
-    frame = frame.with_columns(parts.alias("p")).unnest("p")
-    core = pl.col("core").str.strip_chars()
-    comma_vote, point_vote = _decimal_votes(core.str.replace_all(r"[ ']", ""))
+    frame = pl.DataFrame({"s": stripped})
+    if stripped.str.contains(f"[{_SPACES}]").any():
+        frame = frame.with_columns(pl.col("s").str.replace_all(f"[{_SPACES}]", " "))
+    present = ~missing
+    simple = frame.get_column("s").str.contains(r"^-?\d[\d.,' ]*$")
+    if bool((simple | ~present).all()):  # "1 234,50", "-12,5": no currency, parentheses
+        s = pl.col("s")
+        frame = frame.with_columns(
+            pl.lit(False).alias("paren"), s.str.starts_with("-").alias("lead"),
+            s.str.starts_with("-").alias("lead_minus"), pl.lit(False).alias("sign2"),
+            pl.lit(False).alias("sign2_minus"), pl.lit(False).alias("trail"),
+            s.str.strip_chars_start("-").alias("core"))
+    else:
+        frame = _strip_affixes(frame)
+    frame = frame.with_columns(pl.col("core").str.replace_all(r"[ ']", "").alias("squeezed"))
+    core, squeezed = pl.col("core"), pl.col("squeezed")
+    comma_vote, point_vote = _decimal_votes(squeezed)
     votes = frame.select(comma_vote.sum().alias("c"), point_vote.sum().alias("p"))
     comma_n, point_n = int(votes["c"][0] or 0), int(votes["p"][0] or 0)
     decimal = "," if comma_n > point_n else "."
     group = "." if decimal == "," else ","
-    d, g = ("," , r"\.") if decimal == "," else (r"\.", ",")
+    d, g = (",", r"\.") if decimal == "," else (r"\.", ",")
+    exp = r"(?:[eE][-+]?\d+)?"
     # Grouping must be in threes: "1.234,50" is read with decimal comma, "1.23,4" is not.
-    grouped = rf"^\d{{1,3}}(?:[{g} ']\d{{3}})+(?:{d}\d*)?$"
-    plain = rf"^\d+(?:{d}\d*)?$|^{d}\d+$"
-    well_formed = core.str.contains(grouped) | core.str.contains(plain)
-    number = (core.str.replace_all(rf"[ '{g}]" if decimal == "," else r"[ ',]", "")
-              .str.replace(decimal, ".", literal=True) + pl.col("exp").fill_null(""))
-    negative = (pl.col("paren") | pl.col("lead").is_in(["-", "\u2212"])
-                | pl.col("sign2").is_in(["-", "\u2212"]) | pl.col("trail").is_not_null())
-    double_sign = pl.col("paren") & (pl.col("lead").is_not_null() | pl.col("sign2").is_not_null())
-    value = pl.when(well_formed & ~double_sign).then(number.cast(pl.Float64, strict=False))
+    well_formed = core.str.contains(
+        rf"^(?:\d{{1,3}}(?:[{g} ']\d{{3}})+(?:{d}\d*)?|\d+(?:{d}\d*)?|{d}\d+){exp}$")
+    number = squeezed.str.replace_all(group, "", literal=True)
+    number = number.str.replace(decimal, ".", literal=True)
+    negative = (pl.col("paren") | pl.col("lead_minus") | pl.col("sign2_minus")
+                | pl.col("trail"))
+    bad_sign = ((pl.col("paren") & (pl.col("lead") | pl.col("sign2") | pl.col("trail")))
+                | (pl.col("lead") & pl.col("sign2"))
+                | (pl.col("trail") & (pl.col("lead") | pl.col("sign2"))))
+    value = pl.when(well_formed & ~bad_sign).then(number.cast(pl.Float64, strict=False))
     value = pl.when(negative).then(-value).otherwise(value)
-    frame = frame.with_columns(value.alias("value"),
-                               pl.coalesce("head", "tail").alias("currency"))
+    frame = frame.with_columns(value.alias("value"))
     values = frame.get_column("value")
     values = values.set(values.is_infinite() | values.is_nan(), None)
 
     notes = ["decimal comma" if decimal == "," else "decimal point"]
     if comma_n == 0 and point_n == 0:
         notes[0] += f" (no value decides it; {group} read as a thousands separator)"
-    ok = frame.filter(pl.col("value").is_not_null())
-    if ok.height:
-        if ok.get_column("core").str.contains(rf"[{g} ']\d{{3}}").any():
-            sep_name = {".": "'.'", ",": "','"}[group]
-            notes.append(f"thousands separated by spaces or {sep_name}")
-        currencies = ok.get_column("currency").drop_nulls().value_counts(sort=True)
-        if currencies.height:
-            codes = currencies.get_column("currency").head(3).to_list()
+    read = values.is_not_null()
+    if read.any():
+        cores = frame.get_column("core").filter(read)
+        if cores.str.contains(rf"[{g} ']\d{{3}}").any():
+            notes.append(f"thousands separated by spaces or '{group}'")
+        codes = _currency_codes(stripped.filter(read))
+        if codes:
             notes.append("currency " + ", ".join(codes))
-        if ok.get_column("paren").any():
+        if (frame.get_column("paren") & read).any():
             notes.append("negative in parentheses")
     return values.alias(name), missing, ", ".join(notes)
 
