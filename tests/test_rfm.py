@@ -121,7 +121,7 @@ orders_strategy = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(orders=orders_strategy, cut=st.integers(0, 60), extra=st.integers(0, 30),
        unit=st.sampled_from(sorted(UNITS)))
 def test_summary_matches_brute_force(orders, cut, extra, unit):
