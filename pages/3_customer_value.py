@@ -99,6 +99,8 @@ with tab_segments:
     if scored["model_error"]:
         st.warning("P(alive) and predicted CLV are not available: " + scored["model_error"],
                    icon=":material/warning:")
+    for note in scored["notes"]:
+        st.caption(f"Model note: {note}")
     segments = rfm.summarise_segments(customers)
     ui.chart(charts.plot_segment_sizes(segments), segments, "rfm-segments")
     st.dataframe(segments, hide_index=True, column_config={
@@ -135,6 +137,8 @@ with tab_model:
         result = ui.run_or_stop(state.cached, clv.validate_clv_model, ctx.ws, ctx.filters,
                                 calibration_end, time_unit, None, int(horizon), float(discount))
     holdout = result["holdout"]
+    for note in result["notes"]:
+        st.info(note, icon=":material/info:")
     cols = st.columns(5)
     cols[0].metric("Customers in calibration", result["customers"], format="localized",
                    help=f"First order on or before {result['calibration_end']}; "

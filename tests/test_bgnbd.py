@@ -221,7 +221,7 @@ def test_expected_purchases_match_simulation():
     ([1.0], [2.0], [5.0], "at least 30 customers"),
     ([0.0] * 200, [0.0] * 200, [10.0] * 200, "Nobody bought again"),
     ([1.0] * 3 + [0.0] * 100, [2.0] * 3 + [0.0] * 100, [9.0] * 103, "Only 3 customer(s)"),
-    ([0.0] * 40 + [5.0] * 40, [0.0] * 40 + [10.0] * 40, [10.0] * 80, "did not converge"),
+    ([5.0] * 100, [10.0] * 100, [10.0] * 100, "customers do not seem to differ"),
     ([1.0] * 50, [6.0] * 50, [5.0] * 50, "recency must not exceed T"),
     ([1.5] * 50, [1.0] * 50, [5.0] * 50, "frequency must hold whole numbers"),
     ([0.0] * 50, [1.0] * 50, [5.0] * 50, "recency must be 0"),
@@ -230,6 +230,27 @@ def test_expected_purchases_match_simulation():
 def test_degenerate_data_gives_a_clear_error(x, t_x, T, message):
     with pytest.raises(ModelError, match=message.replace("(", r"\(").replace(")", r"\)")):
         BGNBDModel().fit(x, t_x, T)
+
+
+def test_no_dropout_limit_is_the_nbd_model():
+    """Everybody bought on their last day: the likelihood is highest with nobody dropping
+    out. The fit reaches that limit, says so, and predicts like the NBD model:
+    P(alive) = 1 and E[Y(t)] = t (r + x) / (alpha + T) (lambda | data ~ Gamma(r + x, alpha + T))."""
+    x = [0.0] * 40 + [5.0] * 40 + [2.0] * 40
+    t_x = [0.0] * 40 + [10.0] * 40 + [6.0] * 40
+    T = [10.0] * 80 + [6.0] * 40
+    fit = BGNBDModel().fit(x, t_x, T)
+    assert not fit.dropout_detected_
+    r, alpha = fit.params_["r"], fit.params_["alpha"]
+    np.testing.assert_allclose(fit.probability_alive(x, t_x, T), 1.0, atol=1e-4)
+    nbd = [4 * (r + xi) / (alpha + Ti) for xi, Ti in zip(x, T, strict=True)]
+    np.testing.assert_allclose(fit.expected_purchases(4.0, x, t_x, T), nbd, rtol=1e-3)
+    assert BGNBDModel().fit(*_cdnow_columns()).dropout_detected_
+
+
+def _cdnow_columns():
+    frame = pl.read_csv(DATA / "cdnow_summary.csv")
+    return frame["x"], frame["t_x"], frame["T"]
 
 
 def test_unfitted_model_says_so():

@@ -256,8 +256,21 @@ def test_validation_on_simulated_orders(sim):
     tracking = result["tracking"]
     assert tracking["actual_cumulative"][-1] == len(days) - len(first)
     assert tracking["is_holdout"].sum() == holdout["days"]
+    assert result["notes"] == []  # data from the model: nothing to warn about
     table = clv.tabulate_parameters(result)
     assert table.height == 9 and set(table["model"]) == {"BG/NBD", "Gamma-Gamma"}
+
+
+def test_fit_notes():
+    quiet = clv.describe_fit(BGNBDModel(dropout_detected_=True),
+                             GammaGammaModel(spend_frequency_correlation_=0.1))
+    assert quiet == []
+    notes = clv.describe_fit(BGNBDModel(dropout_detected_=False),
+                             GammaGammaModel(spend_frequency_correlation_=-0.45, excluded_=2))
+    assert len(notes) == 3
+    assert "no sign of customers dropping out" in notes[0]
+    assert "correlation -0.45" in notes[1]
+    assert notes[2].startswith("2 repeat buyer(s)")
 
 
 def test_predictions_for_every_customer(sim):

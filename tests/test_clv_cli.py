@@ -53,6 +53,7 @@ def test_json_contract(orders_csv):
         assert holdout[key] == pytest.approx(expected["holdout"][key], rel=1e-6), key
     assert sum(row["customers"] for row in holdout["by_frequency"]) == out["customers"]
     assert out["clv"]["horizon_months"] == 6 and out["clv"]["discount_rate"] == 0.02
+    assert out["notes"] == expected["notes"]
 
 
 def test_no_holdout_and_plain_text(orders_csv):

@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         "log_likelihood": {"bgnbd": result["bgnbd_log_likelihood"],
                            "gamma_gamma": result["gamma_gamma_log_likelihood"]},
         "clv": result["clv"],
+        "notes": result["notes"],
     }
     if holdout is not None:
         out["holdout"]["by_frequency"] = (
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
               f"actual {holdout['actual_repeat_purchases']:.0f}, predicted "
               f"{holdout['predicted_repeat_purchases']:.1f} repeat purchases ({error}); "
               f"MAE {holdout['mae']:.3f} per customer\n")
+    for note in out["notes"]:
+        write(f"note         {note}\n")
     clv = out["clv"]
     write(f"CLV          {clv['horizon_months']} months at {clv['discount_rate']:.2%}/month: "
           f"mean {clv['mean']:.2f}, total {clv['total']:.2f}\n")

@@ -120,6 +120,25 @@ def fit_clv_models(summary: pl.DataFrame) -> tuple[BGNBDModel, GammaGammaModel]:
 
 
 MIN_HISTORY_DAYS = 28
+CORRELATION_WARNING = 0.3
+
+
+def describe_fit(bgnbd: BGNBDModel, gamma_gamma: GammaGammaModel) -> list[str]:
+    """Sentences about a fit a user should know before trusting it (may be empty)."""
+    notes = []
+    if not bgnbd.dropout_detected_:
+        notes.append("The data shows no sign of customers dropping out (BG/NBD a/(a+b) is "
+                     "about 0): every customer is treated as still active (P(alive) about 1) "
+                     "and buying at their own rate. A longer history usually reveals dropout.")
+    rho = gamma_gamma.spend_frequency_correlation_
+    if np.isfinite(rho) and abs(rho) >= CORRELATION_WARNING:
+        notes.append(f"Spend per purchase and number of purchases are correlated "
+                     f"(correlation {rho:.2f}); the Gamma-Gamma model assumes they are not, "
+                     "so expected spend is rough.")
+    if gamma_gamma.excluded_:
+        notes.append(f"{gamma_gamma.excluded_} repeat buyer(s) with a mean spend of 0 or less "
+                     "(refunds) were left out of the spend model.")
+    return notes
 
 
 def _fit_window(summary: pl.DataFrame, calibration_end: date) -> tuple[BGNBDModel, GammaGammaModel]:
@@ -147,7 +166,7 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
     Returns a dict: ``time_unit``, ``calibration_end``, ``holdout_end``, ``customers``,
     ``repeat_customers``, ``bgnbd`` (r, alpha, a, b), ``bgnbd_log_likelihood``,
     ``gamma_gamma`` (p, q, v), ``gamma_gamma_log_likelihood``,
-    ``spend_frequency_correlation``, ``clv`` (mean / median / total predicted CLV over the
+    ``spend_frequency_correlation``, ``notes`` (:func:`describe_fit`), ``clv`` (mean / median / total predicted CLV over the
     horizon as of the calibration end), ``holdout`` (figures below; None without holdout
     days), ``by_frequency`` (frame: calibration frequency 0..7+, customers, actual and
     predicted mean holdout purchases) and ``tracking`` (frame: day, actual and expected
@@ -189,6 +208,7 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
         "gamma_gamma": gamma_gamma.params_,
         "gamma_gamma_log_likelihood": gamma_gamma.log_likelihood_,
         "spend_frequency_correlation": gamma_gamma.spend_frequency_correlation_,
+        "notes": describe_fit(bgnbd, gamma_gamma),
         "clv": {"horizon_months": horizon_months, "discount_rate": discount_rate,
                 "as_of": calibration_end, "mean": float(clv.mean()),
                 "median": float(np.median(clv)), "total": float(clv.sum())},
@@ -277,7 +297,7 @@ def predict_customer_value(con: duckdb.DuckDBPyConnection, filters: Filters,
     """Fit both models on all orders in scope and predict every customer's future value.
 
     The calibration end is the last order day in scope ("as of"). Returns ``as_of``,
-    ``bgnbd`` and ``gamma_gamma`` parameters and ``customers``: a frame with the RFM summary
+    ``bgnbd`` and ``gamma_gamma`` parameters, ``notes`` and ``customers``: a frame with the RFM summary
     columns plus ``p_alive`` (FHL P(alive)), ``expected_purchases`` (in the horizon),
     ``expected_spend`` (per purchase, Gamma-Gamma) and ``predicted_clv`` (discounted, see
     :func:`retention_core.models.predict_clv`). Raises :class:`ModelError` when the data
@@ -305,7 +325,8 @@ def predict_customer_value(con: duckdb.DuckDBPyConnection, filters: Filters,
     )
     return {"as_of": as_of, "time_unit": time_unit, "horizon_months": horizon_months,
             "discount_rate": discount_rate, "bgnbd": bgnbd.params_,
-            "gamma_gamma": gamma_gamma.params_, "customers": customers}
+            "gamma_gamma": gamma_gamma.params_, "notes": describe_fit(bgnbd, gamma_gamma),
+            "customers": customers}
 
 
 # -- historic CLV ----------------------------------------------------------------------------

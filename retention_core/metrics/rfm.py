@@ -84,14 +84,17 @@ def score_customers(con: duckdb.DuckDBPyConnection, filters: Filters, time_unit:
 
     Returns ``customers`` (frame of :func:`compute_rfm_scores` plus ``p_alive``,
     ``expected_purchases`` and ``predicted_clv`` over the horizon; these are null when the
-    models cannot be fitted) and ``model_error`` (the reason, or None). Sorted by
-    predicted CLV, then revenue.
+    models cannot be fitted), ``model_error`` (the reason, or None) and ``notes`` (caveats
+    of the fit, see :func:`retention_core.metrics.clv.describe_fit`). Sorted by predicted
+    CLV, then revenue.
     """
     scores = compute_rfm_scores(con, filters)
     model_error = None
+    notes: list[str] = []
     try:
-        predicted = predict_customer_value(con, filters, time_unit, horizon_months,
-                                           discount_rate)["customers"]
+        prediction = predict_customer_value(con, filters, time_unit, horizon_months,
+                                            discount_rate)
+        predicted, notes = prediction["customers"], prediction["notes"]
         customers = scores.join(
             predicted.select("customer_id", "p_alive", "expected_purchases", "predicted_clv"),
             on="customer_id", how="left")
@@ -102,7 +105,7 @@ def score_customers(con: duckdb.DuckDBPyConnection, filters: Filters, time_unit:
                                         pl.lit(None, pl.Float64).alias("predicted_clv"))
     customers = customers.sort(["predicted_clv", "revenue", "customer_id"],
                                descending=[True, True, False], nulls_last=True)
-    return {"customers": customers, "model_error": model_error}
+    return {"customers": customers, "model_error": model_error, "notes": notes}
 
 
 def summarise_segments(customers: pl.DataFrame) -> pl.DataFrame:

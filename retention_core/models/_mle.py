@@ -80,7 +80,7 @@ def compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.nda
 
 def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
              starts: Sequence[Sequence[float]], *, model: str, advice: str,
-             extreme: str = "") -> np.ndarray:
+             extreme: str = "", may_run_off: Sequence[int] = ()) -> np.ndarray:
     """Minimise ``neg_loglik(log_params) -> (value, gradient)`` from several starts.
 
     BFGS with the analytic gradient (L-BFGS-B's small LAPACK calls stall on a busy machine
@@ -88,8 +88,11 @@ def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
     refused by returning an infinite value, which the line search backs off from. The first
     start that converges to a finite optimum inside [1e-5, 1e5] is kept; the next starts
     run only when one failed. Raises :class:`ModelError` with ``advice`` when no start
-    converges; ``extreme`` explains an optimum at an extreme value.
+    converges; ``extreme`` explains an optimum at an extreme value. Parameters whose index
+    is in ``may_run_off`` may end anywhere inside ``LOG_BOUND``: a model whose limit there
+    is meaningful (BG/NBD without dropout) checks that itself.
     """
+    checked = np.array([i not in may_run_off for i in range(len(starts[0]))])
 
     def guarded(theta: np.ndarray) -> tuple[float, np.ndarray]:
         if np.any(np.abs(theta) > LOG_BOUND):
@@ -110,7 +113,7 @@ def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
         if not np.isfinite(res.fun) or not np.all(np.isfinite(res.x)):
             reasons.append("the likelihood became undefined")
             continue
-        if np.any(np.abs(res.x) >= LOG_EXTREME):
+        if np.any(np.abs(res.x[checked]) >= LOG_EXTREME):
             reasons.append("a parameter ran off to an extreme value" + (f": {extreme}"
                                                                         if extreme else ""))
             continue

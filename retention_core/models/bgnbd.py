@@ -26,6 +26,9 @@ PARAMS = ("r", "alpha", "a", "b")
 
 MIN_CUSTOMERS = 30
 MIN_REPEAT_CUSTOMERS = 10
+NO_DROPOUT = 1e-4
+"""Below this mean dropout probability per purchase, a / (a + b), the fit has reached the
+no-dropout limit: P(alive) is about 1 for everyone and ``dropout_detected_`` is False."""
 
 _ADVICE = ("Try a later calibration end (a longer calibration window with more repeat "
            "purchases), a coarser time unit (week or month), or wider filters so that more "
@@ -145,13 +148,18 @@ class BGNBDModel:
     """The BG/NBD model (Fader, Hardie & Lee 2005) fitted by maximum likelihood.
 
     Attributes set by :meth:`fit`: ``params_`` (dict r, alpha, a, b), ``log_likelihood_``
-    (total over customers), ``customers_`` and ``distinct_`` (rows actually evaluated).
+    (total over customers), ``customers_``, ``distinct_`` (rows actually evaluated) and
+    ``dropout_detected_``: False when the likelihood is highest with nobody dropping out
+    (a -> 0, b -> infinity, a / (a + b) < ``NO_DROPOUT``). The fit then stops somewhere along
+    that ridge: a and b themselves mean little, predictions are those of the limit (every
+    customer alive, purchases at their own Poisson rate).
     """
 
     params_: dict[str, float] = field(default_factory=dict)
     log_likelihood_: float = float("nan")
     customers_: int = 0
     distinct_: int = 0
+    dropout_detected_: bool = True
 
     def fit(self, frequency: object, recency: object, T: object) -> BGNBDModel:
         """Estimate r, alpha, a, b from an RFM summary (one value per customer).
@@ -195,9 +203,11 @@ class BGNBDModel:
         starts = [np.log([1.0, 1.0 / rate, 1.0, 1.0]),
                   np.log([0.3, 0.3 / rate, 0.5, 3.0]),
                   np.log([3.0, 3.0 / rate, 2.0, 10.0])]
+        # a and b may run off together towards a / (a + b) = 0: the limit in which nobody
+        # drops out (the NBD model), a real answer for shops whose customers all keep buying.
         theta = maximise(objective, starts, model="BG/NBD", advice=_ADVICE,
-                         extreme="the data does not show customers dropping out, or "
-                                 "customers differing in how often they buy")
+                         extreme="customers do not seem to differ in how often they buy",
+                         may_run_off=(2, 3))
         params = np.exp(theta)
         params[1] *= scale
         self.params_ = dict(zip(PARAMS, (float(v) for v in params), strict=True))
@@ -205,6 +215,11 @@ class BGNBDModel:
                                      - np.log(scale) * float(weights @ ux))
         self.customers_ = n
         self.distinct_ = len(ux)
+        a, b = self.params_["a"], self.params_["b"]
+        self.dropout_detected_ = bool(a / (a + b) >= NO_DROPOUT)
+        if not self.dropout_detected_ and not (a < 1.0 < b):
+            raise ModelError("The BG/NBD fit did not converge (the dropout parameters ran off "
+                             f"to an extreme value). {_ADVICE}")
         return self
 
     def _require_fit(self) -> tuple[float, float, float, float]:
