@@ -49,36 +49,41 @@ if kpis["customers"] == 0:
                    "followed from one order to the next. Map a customer column (e-mail or "
                    "customer id) when importing.", link_to_data=True)
 
-summary = cached(ret.compute_retention_summary, ctx.filters, period, activity_days, churn_days)
-in_progress = (f"; the {period} starting {summary['current_start']:%Y-%m-%d} is still in progress "
-               "(grey / hatched / '…', never counted as a drop)" if summary["is_partial"] else "")
-st.caption(f"As of {summary['as_of']:%Y-%m-%d}{in_progress}. Filters: {ctx.filters.describe()}. "
+scope = cached(ret.describe_as_of, ctx.filters, period)
+in_progress = (f"; the {period} starting {scope['current_start']:%Y-%m-%d} is still in progress "
+               "(grey / hatched / '…', never counted as a drop)" if scope["is_partial"] else "")
+st.caption(f"As of {scope['as_of']:%Y-%m-%d}{in_progress}. Filters: {ctx.filters.describe()}. "
            "Guest orders count for revenue, not for customers.")
+churn = cached(ret.compute_churn, ctx.filters, churn_days)
+crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
+last_crr = ret.latest_complete_crr(crr)
 
 # -- KPI tiles ------------------------------------------------------------------------------
 tiles = st.columns(4)
 tiles[0].metric("Repeat purchase rate", kpis["repeat_purchase_rate"], format="percent",
                 border=True, help="Customers with 2+ orders / customers with 1+ orders, "
                                   "orders within the filters.")
-if summary["crr"] is None:
+if last_crr["crr"] is None:
     tiles[1].metric("Customer retention rate", "—", border=True,
                     help="Needs a complete period with customers active at its start.")
 else:
-    tiles[1].metric(f"CRR, {charts.format_period(summary['crr_period'], period)}", summary["crr"],
-                    format="percent", border=True,
+    tiles[1].metric(f"CRR, {charts.format_period(last_crr['period_start'], period)}",
+                    last_crr["crr"], format="percent", border=True,
                     help=f"(E − N) / S of the last complete {period}: active customers at its "
                          f"end minus new ones, over active at its start; active = an order in "
                          f"the last {activity_days} days.")
-if summary["median_days_to_second"] is None:
+if churn["median_days_to_second"] is None:
     tiles[2].metric("Median days to 2nd order", "—", border=True,
                     help="No customer has a second order yet.")
 else:
-    tiles[2].metric("Median days to 2nd order", summary["median_days_to_second"], format="%.0f",
+    tiles[2].metric("Median days to 2nd order", churn["median_days_to_second"], format="%.0f",
                     border=True, help="Among customers with a second order.")
-tiles[3].metric("Churned customers", summary["churned_share"], format="percent", border=True,
-                help=f"No order in the {churn_days} days up to {summary['as_of']:%Y-%m-%d}.")
-tiles[3].caption(f"{summary['churned']:,} of {summary['customers']:,} customers")
-ui.download_csv(pl.DataFrame([{**kpis, **summary}]), "retention_kpis.csv", label="KPIs as CSV")
+tiles[3].metric("Churned customers", churn["churned_share"], format="percent", border=True,
+                help=f"No order in the {churn_days} days up to {scope['as_of']:%Y-%m-%d}.")
+tiles[3].caption(f"{churn['churned']:,} of {churn['customers']:,} customers")
+ui.download_csv(pl.DataFrame([{**kpis, **churn, "crr": last_crr["crr"],
+                               "crr_period": last_crr["period_start"]}]),
+                "retention_kpis.csv", label="KPIs as CSV")
 
 cohorts_tab, segments_tab, repeat_tab = st.tabs(
     ["Cohorts", "Segments that keep customers", "Repeat buying"])
@@ -139,7 +144,6 @@ with repeat_tab:
     returning = cached(ret.compute_returning_share, ctx.filters, period)
     ui.chart(charts.plot_returning_revenue(returning, period), returning,
              f"revenue_new_vs_returning_{period}")
-    crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
     ui.chart(charts.plot_customer_retention_rate(crr, period), crr,
              f"customer_retention_rate_{period}")
     gaps = cached(ret.compute_time_between_orders, ctx.filters)

@@ -257,6 +257,37 @@ def compute_churn(con: duckdb.DuckDBPyConnection, filters: Filters,
     return out
 
 
+def describe_as_of(con: duckdb.DuckDBPyConnection, filters: Filters, period: str = "month",
+                   as_of: date | None = None) -> dict[str, Any]:
+    """The date the metrics are taken at and whether its period is still running.
+
+    Returns
+    -------
+    dict
+        ``as_of`` (None without orders), ``period``, ``current_start`` (first day of the
+        period containing ``as_of``) and ``is_partial``.
+    """
+    scope = resolve_scope(con, filters, period, as_of)
+    return {"as_of": scope.as_of if scope else None, "period": period,
+            "current_start": scope.current_start if scope else None,
+            "is_partial": scope.current_partial if scope else False}
+
+
+def latest_complete_crr(crr: pl.DataFrame) -> dict[str, Any]:
+    """The CRR of the latest complete period that has one (S > 0), for a KPI tile.
+
+    Returns
+    -------
+    dict
+        ``crr`` and ``period_start`` (both None when no complete period has a CRR).
+    """
+    done = crr.filter(~pl.col("is_partial") & pl.col("crr").is_not_null())
+    if done.is_empty():
+        return {"crr": None, "period_start": None}
+    last = done.row(done.height - 1, named=True)
+    return {"crr": last["crr"], "period_start": last["period_start"]}
+
+
 def compute_retention_summary(con: duckdb.DuckDBPyConnection, filters: Filters,
                               period: str = "month",
                               activity_days: int = DEFAULT_ACTIVITY_DAYS,
@@ -273,22 +304,17 @@ def compute_retention_summary(con: duckdb.DuckDBPyConnection, filters: Filters,
         period with a defined CRR, else None); ``median_days_to_second``;
         ``churned``, ``churned_share``, ``churn_days``, ``activity_days``.
     """
-    scope = resolve_scope(con, filters, period, as_of)
-    kpis = compute_order_kpis(con, filters, as_of=scope.as_of if scope else None)
-    churn = compute_churn(con, filters, churn_days, as_of=scope.as_of if scope else None)
-    crr = compute_customer_retention_rate(con, filters, period, activity_days,
-                                          as_of=scope.as_of if scope else None)
-    done = crr.filter(~pl.col("is_partial") & pl.col("crr").is_not_null())
-    last = done.tail(1).to_dicts()[0] if done.height else None
+    scope = describe_as_of(con, filters, period, as_of)
+    kpis = compute_order_kpis(con, filters, as_of=scope["as_of"])
+    churn = compute_churn(con, filters, churn_days, as_of=scope["as_of"])
+    crr = latest_complete_crr(compute_customer_retention_rate(
+        con, filters, period, activity_days, as_of=scope["as_of"]))
     return {
-        "as_of": scope.as_of if scope else None,
-        "period": period,
-        "is_partial": scope.current_partial if scope else False,
-        "current_start": scope.current_start if scope else None,
+        **scope,
         "customers": kpis["customers"],
         "repeat_purchase_rate": kpis["repeat_purchase_rate"],
-        "crr": last["crr"] if last else None,
-        "crr_period": last["period_start"] if last else None,
+        "crr": crr["crr"],
+        "crr_period": crr["period_start"],
         "median_days_to_second": churn["median_days_to_second"],
         "churned": churn["churned"],
         "churned_share": churn["churned_share"],

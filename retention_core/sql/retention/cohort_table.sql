@@ -13,12 +13,33 @@ with history as (
     where customer_id is not null
 ),
 
+customer_periods as (
+    -- one row per customer and period with an order
+    select
+        customer_id,
+        cast(date_trunc($period, ordered_at) as date) as active_start,
+        min(ordered_at) as first_at,
+        count(*) as orders
+    from history
+    group by all
+),
+
 first_orders as (
     select
         customer_id,
-        min(ordered_at) as first_at,
-        count(*) as orders,
-        -- the segment comes from the first order; same-time ties go to the lowest order_id
+        min(first_at) as first_at,
+        min(active_start) as cohort,
+        max(active_start) as last_start,
+        sum(orders) as orders
+    from customer_periods
+    group by customer_id
+),
+
+first_segments as (
+    -- the segment comes from the first order; same-time ties go to the lowest order_id.
+    -- Only computed when splitting ($dimension <> 'none').
+    select
+        customer_id,
         arg_min(coalesce(
             case $dimension
                 when 'channel' then nullif(trim(channel), '')
@@ -33,22 +54,25 @@ first_orders as (
                     case delivered_late when true then 'late' when false then 'on time' end
                 when 'returned' then
                     case returned when true then 'returned' when false then 'not returned' end
-                else 'all customers'
             end, '(unknown)'),  -- before arg_min, which would skip NULLs
             (ordered_at, order_id)
         ) as segment_value
     from history
+    where $dimension <> 'none'
     group by customer_id
 ),
 
 customers_in_scope as (
     select
-        customer_id,
-        cast(date_trunc($period, first_at) as date) as cohort,
-        orders,
-        segment_value
-    from first_orders
-    where $f_start is null or first_at >= $f_start
+        f.customer_id,
+        f.cohort,
+        f.last_start,
+        f.orders,
+        case when $dimension = 'none' then 'all customers'
+            else coalesce(s.segment_value, '(unknown)') end as segment_value
+    from first_orders as f
+    left join first_segments as s using (customer_id)
+    where $f_start is null or f.first_at >= $f_start
 ),
 
 segment_sizes as (
@@ -67,45 +91,37 @@ segment_labels as (
 ),
 
 customers as (
-    select c.customer_id, c.cohort, c.orders, l.segment
+    select c.customer_id, c.cohort, c.last_start, c.orders, l.segment
     from customers_in_scope as c
     inner join segment_labels as l using (segment_value)
 ),
 
-active_periods as (
-    select distinct customer_id, cast(date_trunc($period, ordered_at) as date) as active_start
-    from history
-),
-
-activity as (
+active_counts as (
     select
         c.segment,
         c.cohort,
-        c.customer_id,
         case $period
-            when 'week' then date_diff('day', c.cohort, a.active_start) // 7
-            when 'month' then date_diff('month', c.cohort, a.active_start)
-            else date_diff('month', c.cohort, a.active_start) // 3
-        end as period_index
-    from active_periods as a
+            when 'week' then date_diff('day', c.cohort, p.active_start) // 7
+            when 'month' then date_diff('month', c.cohort, p.active_start)
+            else date_diff('month', c.cohort, p.active_start) // 3
+        end as period_index,
+        count(*) as active
+    from customer_periods as p
     inner join customers as c using (customer_id)
-),
-
-active_counts as (
-    select segment, cohort, period_index, count(*) as active
-    from activity
-    group by all
-),
-
-last_active as (
-    select segment, cohort, customer_id, max(period_index) as last_index
-    from activity
     group by all
 ),
 
 last_active_counts as (
-    select segment, cohort, last_index as period_index, count(*) as leaving
-    from last_active
+    select
+        segment,
+        cohort,
+        case $period
+            when 'week' then date_diff('day', cohort, last_start) // 7
+            when 'month' then date_diff('month', cohort, last_start)
+            else date_diff('month', cohort, last_start) // 3
+        end as period_index,
+        count(*) as leaving
+    from customers
     group by all
 ),
 
