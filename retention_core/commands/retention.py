@@ -74,12 +74,12 @@ def format_table(payload: dict) -> str:
     by_cohort: dict[str, list[dict]] = {}
     for row in payload["rows"]:
         by_cohort.setdefault(row["cohort"], []).append(row)
-    width = max((len(v) for v in by_cohort.values()), default=0)
+    if not by_cohort:
+        return "\n".join([*lines, "(no customers with orders)"]) + "\n"
+    width = max(len(v) for v in by_cohort.values())
     lines.append(f"{'cohort':<10} {'size':>7} " + " ".join(f"{k:>6}" for k in range(width)))
     for cohort, cells in by_cohort.items():
         text = " ".join(f"{100 * c['rate']:5.1f}{'*' if c['is_partial'] else ' '}"
                         for c in cells)
         lines.append(f"{cohort:<10} {cells[0]['size']:>7} {text}")
-    if not by_cohort:
-        lines.append("(no customers with orders)")
     return "\n".join(lines) + "\n"
