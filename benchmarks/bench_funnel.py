@@ -140,6 +140,7 @@ def child(path: str, window: float) -> None:
         ("weekly_abandonment_s", funnel.compute_weekly_cart_abandonment, {}),
         ("funnel_customer_s", funnel.compute_funnel, {"unit": "customer"}),
         ("abandoned_carts_s", funnel.compute_abandoned_carts, {}),
+        ("page_report_s", funnel.compute_funnel_report, {}),
     ]
     for name, fn, kwargs in runs:
         t = time.perf_counter()
@@ -182,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                        ("cart_abandonment_s", "cart abandonment"),
                        ("weekly_abandonment_s", "weekly abandonment"),
                        ("funnel_customer_s", "funnel (customers)"),
-                       ("abandoned_carts_s", "abandoned carts + recovery")):
+                       ("abandoned_carts_s", "abandoned carts + recovery"),
+                       ("page_report_s", "whole page (one pass)")):
         print(f"{label:<27} {result[key]:.2f} s")
     print(f"peak memory (queries)       {result['peak_rss_mb']:.0f} MB")
     return 0

@@ -37,16 +37,13 @@ recovery = right.number_input("Recovery window (days)", min_value=0, max_value=f
 st.caption(f"Steps: {funnel.describe_stages(stages)} · {ctx.filters.describe()}")
 
 
-def get(fn, *args, **kwargs):
-    return ui.run_or_stop(state.cached, fn, ctx.ws, ctx.filters, *args, window_days=window,
-                          unit=unit, **kwargs)
-
-
-steps = get(funnel.compute_funnel)
-rate = get(funnel.compute_cart_abandonment)
-carts = get(funnel.compute_abandoned_carts, recovery_days=recovery)
-timing = get(funnel.summarise_time_to_purchase)
-cart_label = "Cart" if carts["cart_stage"] != "checkout" else "Checkout"
+report = ui.run_or_stop(state.cached, funnel.compute_funnel_report, ctx.ws, ctx.filters,
+                        window_days=window, unit=unit, recovery_days=recovery)
+steps = report["funnel"]
+rate = report["cart_abandonment_rate"]
+carts = report["abandoned_carts"]
+timing = report["time_to_purchase_summary"]
+cart_label = "Cart" if report["cart_stage"] != "checkout" else "Checkout"
 
 # -- KPIs --------------------------------------------------------------------------------
 k1, k2, k3, k4, k5 = st.columns(5)
@@ -85,7 +82,7 @@ with table_col:
 
 # -- weekly trend ------------------------------------------------------------------------
 st.subheader(f"{cart_label} abandonment by week")
-trend = get(funnel.compute_abandonment_trend)
+trend = report["trend"]
 ui.chart(charts.plot_abandonment_trend(trend, f"{cart_label} abandonment"), trend,
          "cart_abandonment_weekly")
 st.caption("Units count in the week of their first funnel event. Open grey points are "
@@ -97,10 +94,10 @@ st.subheader("By device and by source")
 columns = st.columns(2)
 for column, dimension in zip(columns, funnel.DIMENSIONS, strict=True):
     with column:
-        by_steps = get(funnel.compute_funnel_by, dimension)
+        by_steps = report[f"funnel_by_{dimension}"]
         ui.chart(charts.plot_funnel_breakdown(by_steps, dimension), by_steps,
                  f"funnel_by_{dimension}")
-        by_rate = get(funnel.compute_cart_abandonment_by, dimension)
+        by_rate = report[f"abandonment_by_{dimension}"]
         st.dataframe(by_rate, hide_index=True, column_config={
             "group": st.column_config.TextColumn(dimension.capitalize()),
             "units": st.column_config.NumberColumn(f"{unit.capitalize()}s", format="localized"),
@@ -116,7 +113,7 @@ for column, dimension in zip(columns, funnel.DIMENSIONS, strict=True):
 time_col, value_col = st.columns(2)
 with time_col:
     st.subheader("Time to purchase")
-    buckets = get(funnel.compute_time_to_purchase)
+    buckets = report["time_to_purchase"]
     ui.chart(charts.plot_time_to_purchase(buckets, unit), buckets, "time_to_purchase")
 with value_col:
     st.subheader("Abandoned carts")

@@ -449,3 +449,29 @@ def test_bad_breakdown_and_recovery_are_input_errors():
         funnel.compute_funnel_by(ws.cursor(), Filters(), "country")
     with pytest.raises(InputError, match="recovery"):
         funnel.compute_abandoned_carts(ws.cursor(), Filters(), recovery_days=-1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(event_logs(), windows, units)
+def test_page_report_matches_the_single_functions(events, window_hours, unit):
+    ws = _workspace(events)
+    con = ws.cursor()
+    days = window_hours / 24
+    report = funnel.compute_funnel_report(con, Filters(), days, unit, recovery_days=3)
+    assert report["funnel"].equals(funnel.compute_funnel(con, Filters(), days, unit))
+    assert report["cart_abandonment_rate"] == funnel.compute_cart_abandonment(
+        con, Filters(), days, unit)
+    assert report["trend"].equals(funnel.compute_abandonment_trend(con, Filters(), days, unit))
+    assert report["time_to_purchase"].equals(
+        funnel.compute_time_to_purchase(con, Filters(), days, unit))
+    assert report["time_to_purchase_summary"] == funnel.summarise_time_to_purchase(
+        con, Filters(), days, unit)
+    assert report["abandoned_carts"] == funnel.compute_abandoned_carts(
+        con, Filters(), days, unit, recovery_days=3)
+    for dimension in funnel.DIMENSIONS:
+        assert report[f"funnel_by_{dimension}"].equals(
+            funnel.compute_funnel_by(con, Filters(), dimension, days, unit))
+        assert report[f"abandonment_by_{dimension}"].equals(
+            funnel.compute_cart_abandonment_by(con, Filters(), dimension, days, unit))
+    # the temp table is gone afterwards
+    assert not con.sql("select * from duckdb_tables() where table_name = 'funnel_units'").fetchall()

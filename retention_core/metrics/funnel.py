@@ -24,11 +24,18 @@ Definitions, as implemented:
   ``value`` of its last checkout event, else the sum of its add_to_cart values. It is
   *recovered* when the same customer has a purchase event (any, regardless of the
   filters) after the unit's last cart event and within ``recovery_days``.
+
+Every public function runs the per-unit query (``sql/funnel/units.sql``) once, under
+the small query it needs; :func:`compute_funnel_report` (the page) materialises the
+per-unit table once and runs all of them on it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -141,9 +148,30 @@ def describe_stages(stages: list[str]) -> str:
     return text + (f" (no {', '.join(missing)} events)" if missing else "")
 
 
-def _context(con: duckdb.DuckDBPyConnection, filters: Filters, window_days: float,
-             unit: str) -> tuple[list[str], dict[str, Any], datetime | None]:
-    """Present stages, the parameters of ``funnel/units.sql`` and the last funnel event."""
+@dataclass(frozen=True)
+class _Scope:
+    """What one funnel computation works on: present stages, query parameters, as-of."""
+
+    stages: list[str]
+    params: dict[str, Any]
+    window_days: float
+    as_of: datetime | None
+
+    @property
+    def cart_step(self) -> int | None:
+        return self.params["cart_step"]
+
+    @property
+    def has_purchase(self) -> bool:
+        return self.params["purchase_step"] is not None
+
+    @property
+    def measures_abandonment(self) -> bool:
+        return self.cart_step is not None and self.has_purchase
+
+
+def _scope(con: duckdb.DuckDBPyConnection, filters: Filters, window_days: float,
+           unit: str) -> _Scope:
     check_unit(unit)
     window = check_days(window_days, "conversion window")
     present = list_funnel_stages(con, filters)
@@ -157,7 +185,7 @@ def _context(con: duckdb.DuckDBPyConnection, filters: Filters, window_days: floa
         "cart_step": stages.index(cart) + 1 if cart else None,
         "purchase_step": stages.index("purchase") + 1 if "purchase" in stages else None,
     }
-    return stages, params, present.get_column("last_event_at").max()
+    return _Scope(stages, params, window, present.get_column("last_event_at").max())
 
 
 def _on_units(name: str) -> str:
@@ -165,6 +193,26 @@ def _on_units(name: str) -> str:
     return (load_sql("funnel/with_units")
             .replace("__units__", load_sql("funnel/units"))
             .replace("__query__", load_sql(f"funnel/{name}")))
+
+
+def _query(con: duckdb.DuckDBPyConnection, scope: _Scope, name: str,
+           materialised: bool = False, **extra: Any) -> pl.DataFrame:
+    """Run ``funnel/<name>`` on the per-unit levels: computed inside the query, or read
+    from the temp table :func:`_materialised_units` made."""
+    sql = load_sql(f"funnel/{name}") if materialised else _on_units(name)
+    return query_frame(con, sql, {**scope.params, **extra})
+
+
+@contextmanager
+def _materialised_units(con: duckdb.DuckDBPyConnection, scope: _Scope) -> Iterator[None]:
+    """The per-unit levels as the temp table ``funnel_units`` of this cursor, dropped after."""
+    sql = load_sql("funnel/materialise_units").replace("__units__", load_sql("funnel/units"))
+    used = {k: v for k, v in scope.params.items() if f"${k}" in sql}
+    con.execute(sql, used)
+    try:
+        yield
+    finally:
+        con.execute(load_sql("funnel/drop_units"))
 
 
 def compute_unit_levels(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -189,20 +237,28 @@ def compute_unit_levels(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``reached_cart``, ``purchased``, ``seconds_to_purchase``, ``last_cart_at``,
         ``cart_value``; sorted by ``unit_id``.
     """
-    stages, params, _ = _context(con, filters, window_days, unit)
-    frame = query_frame(con, load_sql("funnel/units"), params)
-    if not stages:
+    scope = _scope(con, filters, window_days, unit)
+    frame = query_frame(con, load_sql("funnel/units"), scope.params)
+    if not scope.stages:
         frame = frame.clear()
     return frame.sort("unit_id")
 
 
-# -- steps -------------------------------------------------------------------------------
+# -- from aggregated rows to results -----------------------------------------------------
+
+_LEVELS_SCHEMA = {"group_value": pl.String, "level": pl.Int64, "units": pl.Int64}
 
 
-def _steps_from_levels(levels: pl.DataFrame, stages: list[str]) -> pl.DataFrame:
-    """Units reaching each step (those whose level is at least the step) and conversions."""
-    reached = [int(levels.filter(pl.col("level") >= step).get_column("units").sum())
-               for step in range(1, len(stages) + 1)]
+def _reaching(levels: pl.DataFrame, step: int | None) -> int:
+    """Units whose level is at least ``step`` (0 when there is no such step)."""
+    if step is None:
+        return 0
+    return int(levels.filter(pl.col("level") >= step).get_column("units").sum())
+
+
+def _steps(levels: pl.DataFrame, stages: list[str]) -> pl.DataFrame:
+    """Units reaching each step and the conversions between steps."""
+    reached = [_reaching(levels, step) for step in range(1, len(stages) + 1)]
     rows = []
     for i, stage in enumerate(stages):
         previous = reached[i - 1] if i else None
@@ -218,15 +274,155 @@ def _steps_from_levels(levels: pl.DataFrame, stages: list[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=_STEPS_SCHEMA)
 
 
-def _levels(con: duckdb.DuckDBPyConnection, filters: Filters, window_days: float, unit: str,
-            group_by: str) -> tuple[list[str], pl.DataFrame]:
-    stages, params, _ = _context(con, filters, window_days, unit)
-    if not stages:
-        return stages, pl.DataFrame(schema={"group_value": pl.String, "level": pl.Int64,
-                                            "units": pl.Int64})
-    levels = query_frame(con, _on_units("levels"), {**params, "group_by": group_by})
-    return stages, levels.with_columns(pl.col("level").cast(pl.Int64),
-                                       pl.col("units").cast(pl.Int64))
+def _abandonment(carts: int, purchases: int, scope: _Scope) -> float | None:
+    if not carts or not scope.measures_abandonment:
+        return None
+    return 1 - purchases / carts
+
+
+def _steps_by(levels: pl.DataFrame, scope: _Scope) -> pl.DataFrame:
+    parts = [_steps(part, scope.stages).select(pl.lit(group, dtype=pl.String).alias("group"),
+                                               pl.all())
+             for (group,), part in levels.group_by("group_value")]
+    if not parts:
+        return pl.DataFrame(schema={"group": pl.String, **_STEPS_SCHEMA})
+    out = pl.concat(parts)
+    size = out.filter(pl.col("step") == 1).select("group", pl.col("units").alias("_size"))
+    return (out.join(size, on="group")
+            .sort(["_size", "group", "step"], descending=[True, False, False]).drop("_size"))
+
+
+def _abandonment_by(levels: pl.DataFrame, scope: _Scope) -> pl.DataFrame:
+    rows = []
+    for (group,), part in levels.group_by("group_value"):
+        carts = _reaching(part, scope.cart_step)
+        purchases = _reaching(part, scope.params["purchase_step"])
+        rows.append({"group": group, "units": int(part.get_column("units").sum()),
+                     "carts": carts, "purchases": purchases,
+                     "cart_abandonment_rate": _abandonment(carts, purchases, scope)})
+    schema = {"group": pl.String, "units": pl.Int64, "carts": pl.Int64, "purchases": pl.Int64,
+              "cart_abandonment_rate": pl.Float64}
+    return pl.DataFrame(rows, schema=schema).sort(["units", "group"], descending=[True, False])
+
+
+def _trend(weekly: pl.DataFrame, scope: _Scope) -> pl.DataFrame:
+    weekly = weekly.sort("week")
+    rates = [_abandonment(c, p, scope) for c, p in
+             zip(weekly["carts"].to_list(), weekly["purchases"].to_list(), strict=True)]
+    # units of week w can convert until w + 7 days + the window: complete only when
+    # that is no later than as-of (this also marks the week containing as-of)
+    last_complete = scope.as_of - timedelta(days=7 + scope.window_days)
+    partial = [datetime.combine(week, datetime.min.time()) > last_complete
+               for week in weekly["week"].to_list()]
+    return weekly.select(
+        pl.col("week").cast(pl.Date),
+        pl.col("units").cast(pl.Int64),
+        pl.col("carts").cast(pl.Int64),
+        pl.col("purchases").cast(pl.Int64),
+        pl.Series("cart_abandonment_rate", rates, dtype=pl.Float64),
+        pl.Series("is_partial", partial, dtype=pl.Boolean),
+    )
+
+
+_BUCKETS_SCHEMA = {"bucket": pl.String, "lower_seconds": pl.Float64,
+                   "upper_seconds": pl.Float64, "units": pl.Int64, "share": pl.Float64}
+
+
+def _buckets(counts: pl.DataFrame, scope: _Scope) -> pl.DataFrame:
+    by_bucket = dict(zip(counts["bucket"].to_list(), counts["units"].to_list(), strict=True))
+    total = sum(by_bucket.values())
+    if not total:
+        return pl.DataFrame(schema=_BUCKETS_SCHEMA)
+    edges = [float(lower) for lower, _ in TIME_BUCKETS]
+    window = scope.window_days * _DAY
+    # the last bucket is the one holding the window's end, which it includes
+    last = max(i for i, lower in enumerate(edges) if lower < window)
+    rows = []
+    for i, (lower, label) in enumerate(TIME_BUCKETS[: last + 1]):
+        units = by_bucket.get(i + 1, 0)
+        if i == last:
+            units += sum(v for k, v in by_bucket.items() if k > last + 1)
+        upper = edges[i + 1] if i < last else window
+        rows.append({"bucket": label, "lower_seconds": lower, "upper_seconds": upper,
+                     "units": units, "share": units / total})
+    return pl.DataFrame(rows, schema=_BUCKETS_SCHEMA)
+
+
+_SUMMARY_KEYS = ("mean", "p25", "median", "p75", "p90")
+
+
+def _timing(row: dict[str, Any] | None) -> dict[str, float | int | None]:
+    out: dict[str, float | int | None] = {"units": 0, **{f"{k}_hours": None for k in _SUMMARY_KEYS}}
+    if row is None:
+        return out
+    out["units"] = int(row["units"])
+    for key in _SUMMARY_KEYS:
+        seconds = row[f"{key}_seconds"]
+        out[f"{key}_hours"] = None if seconds is None else seconds / _HOUR
+    return out
+
+
+def _abandoned(row: dict[str, Any] | None, scope: _Scope, recovery: float) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "cart_stage": cart_stage(scope.stages), "recovery_days": recovery,
+        **dict.fromkeys(("abandoned_carts", "carts_with_value", "carts_without_value",
+                         "abandoned_value", "recovered_carts", "recovered_value",
+                         "recovered_cart_share", "recovered_value_share")),
+    }
+    if row is None:
+        return out
+    out.update({k: int(row[k]) for k in ("abandoned_carts", "carts_with_value",
+                                         "recovered_carts")})
+    out["carts_without_value"] = out["abandoned_carts"] - out["carts_with_value"]
+    out["abandoned_value"] = float(row["abandoned_value"])
+    out["recovered_value"] = float(row["recovered_value"])
+    out["recovered_cart_share"] = (out["recovered_carts"] / out["abandoned_carts"]
+                                   if out["abandoned_carts"] else None)
+    out["recovered_value_share"] = (out["recovered_value"] / out["abandoned_value"]
+                                    if out["abandoned_value"] else None)
+    return out
+
+
+def _levels(con: duckdb.DuckDBPyConnection, scope: _Scope, group_by: str,
+            materialised: bool = False) -> pl.DataFrame:
+    if not scope.stages:
+        return pl.DataFrame(schema=_LEVELS_SCHEMA)
+    levels = _query(con, scope, "levels", materialised, group_by=group_by)
+    return levels.with_columns(pl.col("level").cast(pl.Int64), pl.col("units").cast(pl.Int64))
+
+
+def _weekly_rows(con: duckdb.DuckDBPyConnection, scope: _Scope,
+                 materialised: bool = False) -> pl.DataFrame:
+    if not scope.stages:
+        return pl.DataFrame(schema={"week": pl.Date, "units": pl.Int64, "carts": pl.Int64,
+                                    "purchases": pl.Int64})
+    return _query(con, scope, "weekly", materialised)
+
+
+def _bucket_rows(con: duckdb.DuckDBPyConnection, scope: _Scope,
+                 materialised: bool = False) -> pl.DataFrame:
+    if not scope.has_purchase:
+        return pl.DataFrame(schema={"bucket": pl.Int64, "units": pl.Int64})
+    return _query(con, scope, "time_to_purchase", materialised,
+                  edges=[float(lower) for lower, _ in TIME_BUCKETS])
+
+
+def _timing_row(con: duckdb.DuckDBPyConnection, scope: _Scope,
+                materialised: bool = False) -> dict[str, Any] | None:
+    if not scope.has_purchase:
+        return None
+    return _query(con, scope, "time_to_purchase_summary", materialised).row(0, named=True)
+
+
+def _abandoned_row(con: duckdb.DuckDBPyConnection, scope: _Scope, recovery: float,
+                   materialised: bool = False) -> dict[str, Any] | None:
+    if not scope.measures_abandonment:
+        return None
+    return _query(con, scope, "abandoned_carts", materialised,
+                  recovery_us=_micros(recovery)).row(0, named=True)
+
+
+# -- public results ----------------------------------------------------------------------
 
 
 def compute_funnel(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -246,8 +442,8 @@ def compute_funnel(con: duckdb.DuckDBPyConnection, filters: Filters,
         previous step) and ``drop_off_rate``; fractions in [0, 1]; no rows without
         funnel events.
     """
-    stages, levels = _levels(con, filters, window_days, unit, "all")
-    return _steps_from_levels(levels, stages)
+    scope = _scope(con, filters, window_days, unit)
+    return _steps(_levels(con, scope, "all"), scope.stages)
 
 
 def compute_funnel_by(con: duckdb.DuckDBPyConnection, filters: Filters, dimension: str,
@@ -262,27 +458,8 @@ def compute_funnel_by(con: duckdb.DuckDBPyConnection, filters: Filters, dimensio
         at step 1, largest first); blank values are ``"(unknown)"``.
     """
     _check_dimension(dimension)
-    stages, levels = _levels(con, filters, window_days, unit, dimension)
-    parts = []
-    for (group,), part in levels.group_by("group_value"):
-        steps = _steps_from_levels(part, stages)
-        parts.append(steps.select(pl.lit(group, dtype=pl.String).alias("group"), pl.all()))
-    if not parts:
-        return pl.DataFrame(schema={"group": pl.String, **_STEPS_SCHEMA})
-    out = pl.concat(parts)
-    size = out.filter(pl.col("step") == 1).select("group", pl.col("units").alias("_size"))
-    return (out.join(size, on="group").sort(["_size", "group", "step"],
-                                            descending=[True, False, False])
-            .drop("_size"))
-
-
-# -- cart abandonment --------------------------------------------------------------------
-
-
-def _abandonment(carts: int, purchases: int, has_purchase: bool) -> float | None:
-    if not carts or not has_purchase:
-        return None
-    return 1 - purchases / carts
+    scope = _scope(con, filters, window_days, unit)
+    return _steps_by(_levels(con, scope, dimension), scope)
 
 
 def compute_cart_abandonment(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -299,14 +476,10 @@ def compute_cart_abandonment(con: duckdb.DuckDBPyConnection, filters: Filters,
         A fraction in [0, 1]; None when no unit reaches the cart step or the scope
         has no purchase event.
     """
-    stages, levels = _levels(con, filters, window_days, unit, "all")
-    cart = cart_stage(stages)
-    if cart is None:
-        return None
-    cart_step = stages.index(cart) + 1
-    carts = int(levels.filter(pl.col("level") >= cart_step).get_column("units").sum())
-    purchases = int(levels.filter(pl.col("level") >= len(stages)).get_column("units").sum())
-    return _abandonment(carts, purchases, "purchase" in stages)
+    scope = _scope(con, filters, window_days, unit)
+    levels = _levels(con, scope, "all")
+    return _abandonment(_reaching(levels, scope.cart_step),
+                        _reaching(levels, scope.params["purchase_step"]), scope)
 
 
 def compute_cart_abandonment_by(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -321,22 +494,8 @@ def compute_cart_abandonment_by(con: duckdb.DuckDBPyConnection, filters: Filters
         (null where the group has no cart or the scope no purchase), largest group first.
     """
     _check_dimension(dimension)
-    stages, levels = _levels(con, filters, window_days, unit, dimension)
-    cart = cart_stage(stages)
-    cart_step = stages.index(cart) + 1 if cart else None
-    has_purchase = "purchase" in stages
-    rows = []
-    for (group,), part in levels.group_by("group_value"):
-        carts = (int(part.filter(pl.col("level") >= cart_step).get_column("units").sum())
-                 if cart_step else 0)
-        purchases = (int(part.filter(pl.col("level") >= len(stages)).get_column("units").sum())
-                     if has_purchase and cart_step else 0)
-        rows.append({"group": group, "units": int(part.get_column("units").sum()),
-                     "carts": carts, "purchases": purchases,
-                     "cart_abandonment_rate": _abandonment(carts, purchases, has_purchase)})
-    schema = {"group": pl.String, "units": pl.Int64, "carts": pl.Int64, "purchases": pl.Int64,
-              "cart_abandonment_rate": pl.Float64}
-    return pl.DataFrame(rows, schema=schema).sort(["units", "group"], descending=[True, False])
+    scope = _scope(con, filters, window_days, unit)
+    return _abandonment_by(_levels(con, scope, dimension), scope)
 
 
 def compute_abandonment_trend(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -354,29 +513,12 @@ def compute_abandonment_trend(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``week`` (Monday, oldest first), ``units``, ``carts``, ``purchases``,
         ``cart_abandonment_rate``, ``is_partial``.
     """
-    window = check_days(window_days, "conversion window")
-    stages, params, as_of = _context(con, filters, window_days, unit)
-    schema = {"week": pl.Date, "units": pl.Int64, "carts": pl.Int64, "purchases": pl.Int64,
-              "cart_abandonment_rate": pl.Float64, "is_partial": pl.Boolean}
-    if not stages:
-        return pl.DataFrame(schema=schema)
-    weekly = query_frame(con, _on_units("weekly"), params).sort("week")
-    has_purchase = "purchase" in stages and params["cart_step"] is not None
-    rates = [_abandonment(c, p, has_purchase) for c, p in
-             zip(weekly["carts"].to_list(), weekly["purchases"].to_list(), strict=True)]
-    # units of week w can convert until w + 7 days + the window: complete only when
-    # that is no later than as-of (this also marks the week containing as-of)
-    last_complete = as_of - timedelta(days=7 + window)
-    partial = [datetime.combine(week, datetime.min.time()) > last_complete
-               for week in weekly["week"].to_list()]
-    return weekly.select(
-        pl.col("week").cast(pl.Date),
-        pl.col("units").cast(pl.Int64),
-        pl.col("carts").cast(pl.Int64),
-        pl.col("purchases").cast(pl.Int64),
-        pl.Series("cart_abandonment_rate", rates, dtype=pl.Float64),
-        pl.Series("is_partial", partial, dtype=pl.Boolean),
-    )
+    scope = _scope(con, filters, window_days, unit)
+    if not scope.stages:
+        return pl.DataFrame(schema={"week": pl.Date, "units": pl.Int64, "carts": pl.Int64,
+                                    "purchases": pl.Int64, "cart_abandonment_rate": pl.Float64,
+                                    "is_partial": pl.Boolean})
+    return _trend(_weekly_rows(con, scope), scope)
 
 
 def compute_weekly_cart_abandonment(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -388,14 +530,11 @@ def compute_weekly_cart_abandonment(con: duckdb.DuckDBPyConnection, filters: Fil
     -------
     pl.DataFrame
         ``week`` (Monday, oldest first), ``carts`` (units reaching the cart step),
-        ``purchases`` (of those, units reaching purchase), ``cart_abandonment_rate``
+        ``purchases`` (units reaching purchase), ``cart_abandonment_rate``
         (1 - purchases / carts; null without carts or without purchase events in scope).
     """
     trend = compute_abandonment_trend(con, filters, window_days, unit)
     return trend.select(list(_WEEKLY_SCHEMA))
-
-
-# -- time to purchase --------------------------------------------------------------------
 
 
 def compute_time_to_purchase(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -410,50 +549,18 @@ def compute_time_to_purchase(con: duckdb.DuckDBPyConnection, filters: Filters,
         except for the last bucket, which ends at the conversion window), ``units``,
         ``share`` of converted units; empty buckets included; no rows without purchases.
     """
-    window = check_days(window_days, "conversion window")
-    stages, params, _ = _context(con, filters, window_days, unit)
-    schema = {"bucket": pl.String, "lower_seconds": pl.Float64, "upper_seconds": pl.Float64,
-              "units": pl.Int64, "share": pl.Float64}
-    if "purchase" not in stages:
-        return pl.DataFrame(schema=schema)
-    edges = [float(lower) for lower, _ in TIME_BUCKETS]
-    counts = query_frame(con, _on_units("time_to_purchase"), {**params, "edges": edges})
-    by_bucket = dict(zip(counts["bucket"].to_list(), counts["units"].to_list(), strict=True))
-    total = sum(by_bucket.values())
-    if not total:
-        return pl.DataFrame(schema=schema)
-    # the last bucket is the one holding the window's end, which it includes
-    last = max(i for i, lower in enumerate(edges) if lower < window * _DAY)
-    rows = []
-    for i, (lower, label) in enumerate(TIME_BUCKETS[: last + 1]):
-        units = by_bucket.get(i + 1, 0)
-        if i == last:
-            units += sum(v for k, v in by_bucket.items() if k > last + 1)
-        upper = edges[i + 1] if i < last else window * _DAY
-        rows.append({"bucket": label, "lower_seconds": lower, "upper_seconds": upper,
-                     "units": units, "share": units / total})
-    return pl.DataFrame(rows, schema=schema)
+    scope = _scope(con, filters, window_days, unit)
+    return _buckets(_bucket_rows(con, scope), scope)
 
 
 def summarise_time_to_purchase(con: duckdb.DuckDBPyConnection, filters: Filters,
                                window_days: float = DEFAULT_WINDOW_DAYS,
                                unit: str = "session") -> dict[str, float | int | None]:
     """Count, mean and quantiles (25/50/75/90%, linear interpolation) of the time to
-    purchase in hours; values None without purchases."""
-    stages, params, _ = _context(con, filters, window_days, unit)
-    keys = ("mean", "p25", "median", "p75", "p90")
-    out: dict[str, float | int | None] = {"units": 0, **{f"{k}_hours": None for k in keys}}
-    if "purchase" not in stages:
-        return out
-    row = query_frame(con, _on_units("time_to_purchase_summary"), params).row(0, named=True)
-    out["units"] = int(row["units"])
-    for key in keys:
-        seconds = row[f"{key}_seconds"]
-        out[f"{key}_hours"] = None if seconds is None else seconds / _HOUR
-    return out
-
-
-# -- abandoned carts ---------------------------------------------------------------------
+    purchase in hours: ``units``, ``mean_hours``, ``p25_hours``, ``median_hours``,
+    ``p75_hours``, ``p90_hours``; None without purchases."""
+    scope = _scope(con, filters, window_days, unit)
+    return _timing(_timing_row(con, scope))
 
 
 def compute_abandoned_carts(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -470,34 +577,72 @@ def compute_abandoned_carts(con: duckdb.DuckDBPyConnection, filters: Filters,
     -------
     dict
         ``cart_stage``, ``abandoned_carts``, ``carts_with_value``,
-        ``carts_without_value``, ``abandoned_value``,
-        ``recovered_carts``, ``recovered_value``, ``recovered_cart_share``,
-        ``recovered_value_share`` (fractions; None when there is nothing to divide),
-        ``recovery_days``. Counts are None when the scope has no cart or no purchase
-        stage (abandonment is then not measured).
+        ``carts_without_value``, ``abandoned_value``, ``recovered_carts``,
+        ``recovered_value``, ``recovered_cart_share``, ``recovered_value_share``
+        (fractions; None when there is nothing to divide), ``recovery_days``. Counts
+        are None when the scope has no cart or no purchase stage (abandonment is then
+        not measured).
     """
     recovery = check_days(recovery_days, "recovery window", allow_zero=True)
-    stages, params, _ = _context(con, filters, window_days, unit)
-    cart = cart_stage(stages)
+    scope = _scope(con, filters, window_days, unit)
+    return _abandoned(_abandoned_row(con, scope, recovery), scope, recovery)
+
+
+def compute_funnel_report(con: duckdb.DuckDBPyConnection, filters: Filters,
+                          window_days: float = DEFAULT_WINDOW_DAYS, unit: str = "session",
+                          recovery_days: float = DEFAULT_RECOVERY_DAYS) -> dict[str, Any]:
+    """Everything the cart funnel page shows, from one pass over the events.
+
+    The per-unit levels are computed once into a temp table of this cursor, and the
+    results of the functions above are read from it (same definitions, same numbers).
+
+    Returns
+    -------
+    dict
+        ``stages`` (list), ``cart_stage``, ``funnel`` (:func:`compute_funnel`),
+        ``cart_abandonment_rate``, ``trend`` (:func:`compute_abandonment_trend`),
+        ``funnel_by_device`` / ``funnel_by_source`` (:func:`compute_funnel_by`),
+        ``abandonment_by_device`` / ``abandonment_by_source``
+        (:func:`compute_cart_abandonment_by`), ``time_to_purchase``,
+        ``time_to_purchase_summary``, ``abandoned_carts``.
+    """
+    recovery = check_days(recovery_days, "recovery window", allow_zero=True)
+    scope = _scope(con, filters, window_days, unit)
+    if not scope.stages:
+        empty = pl.DataFrame(schema=_LEVELS_SCHEMA)
+        weekly = _weekly_rows(con, scope)
+        return _report(scope, {d: empty for d in ("all", *DIMENSIONS)}, weekly,
+                       _bucket_rows(con, scope), None, None, recovery)
+    with _materialised_units(con, scope):
+        levels = {d: _levels(con, scope, d, True) for d in ("all", *DIMENSIONS)}
+        weekly = _weekly_rows(con, scope, True)
+        buckets = _bucket_rows(con, scope, True)
+        timing = _timing_row(con, scope, True)
+        abandoned = _abandoned_row(con, scope, recovery, True)
+    return _report(scope, levels, weekly, buckets, timing, abandoned, recovery)
+
+
+def _report(scope: _Scope, levels: dict[str, pl.DataFrame], weekly: pl.DataFrame,
+            buckets: pl.DataFrame, timing: dict[str, Any] | None,
+            abandoned: dict[str, Any] | None, recovery: float) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "cart_stage": cart, "recovery_days": recovery,
-        **dict.fromkeys(("abandoned_carts", "carts_with_value", "carts_without_value",
-                         "abandoned_value",
-                         "recovered_carts", "recovered_value", "recovered_cart_share",
-                         "recovered_value_share")),
+        "stages": scope.stages,
+        "cart_stage": cart_stage(scope.stages),
+        "funnel": _steps(levels["all"], scope.stages),
+        "cart_abandonment_rate": _abandonment(
+            _reaching(levels["all"], scope.cart_step),
+            _reaching(levels["all"], scope.params["purchase_step"]), scope),
+        "trend": _trend(weekly, scope) if scope.stages else pl.DataFrame(
+            schema={"week": pl.Date, "units": pl.Int64, "carts": pl.Int64,
+                    "purchases": pl.Int64, "cart_abandonment_rate": pl.Float64,
+                    "is_partial": pl.Boolean}),
+        "time_to_purchase": _buckets(buckets, scope),
+        "time_to_purchase_summary": _timing(timing),
+        "abandoned_carts": _abandoned(abandoned, scope, recovery),
     }
-    if cart is None or "purchase" not in stages:
-        return out
-    row = query_frame(con, _on_units("abandoned_carts"),
-                      {**params, "recovery_us": _micros(recovery)}).row(0, named=True)
-    out.update({k: row[k] for k in ("abandoned_carts", "carts_with_value", "recovered_carts")})
-    out["carts_without_value"] = row["abandoned_carts"] - row["carts_with_value"]
-    out["abandoned_value"] = float(row["abandoned_value"])
-    out["recovered_value"] = float(row["recovered_value"])
-    out["recovered_cart_share"] = (row["recovered_carts"] / row["abandoned_carts"]
-                                   if row["abandoned_carts"] else None)
-    out["recovered_value_share"] = (row["recovered_value"] / row["abandoned_value"]
-                                    if row["abandoned_value"] else None)
+    for dimension in DIMENSIONS:
+        out[f"funnel_by_{dimension}"] = _steps_by(levels[dimension], scope)
+        out[f"abandonment_by_{dimension}"] = _abandonment_by(levels[dimension], scope)
     return out
 
 
