@@ -152,6 +152,27 @@ def test_new_customer_expectation_is_eq9(cdnow_fit):
     assert cdnow_fit.expected_purchases_new_customer(0.0)[0] == 0.0
 
 
+# Computed with lifetimes 0.11.3 (BetaGeoFitter on the same CDNOW summary, run once in a
+# separate environment; not a dependency): its parameters and its predictions there.
+LIFETIMES_PARAMS = {"r": 0.242592928279822, "alpha": 4.413532265271825,
+                    "a": 0.7928859664406758, "b": 2.4257523826258134}
+LIFETIMES_PREDICTIONS = [  # x, t_x, T, t, E[Y(t)], P(alive)
+    (0, 0.0, 38.86, 39.0, 0.19478085793947736, 1.0),
+    (2, 30.43, 38.86, 39.0, 1.2259104241744085, 0.72660914),
+    (7, 35.0, 38.86, 52.0, 5.520663178099612, 0.84378691),
+    (14, 38.0, 38.86, 1.0, 0.30558690222195106, 0.93596885),
+]
+
+
+def test_agrees_with_lifetimes(cdnow_fit):
+    for name, value in LIFETIMES_PARAMS.items():
+        assert cdnow_fit.params_[name] == pytest.approx(value, rel=1e-5), name
+    model = BGNBDModel(params_=dict(LIFETIMES_PARAMS))
+    for x, t_x, T, t, expected, alive in LIFETIMES_PREDICTIONS:
+        assert model.expected_purchases(t, [x], [t_x], [T])[0] == pytest.approx(expected, rel=1e-9)
+        assert model.probability_alive([x], [t_x], [T])[0] == pytest.approx(alive, abs=1e-8)
+
+
 def test_p_alive_by_hand():
     model = BGNBDModel(params_=dict(PUBLISHED))
     # x = 2, t_x = 30.43, T = 38.86: 1 / (1 + 0.793/3.426 * (43.274/34.844)^2.243)

@@ -38,6 +38,17 @@ def test_cdnow_reproduces_published_parameters(cdnow):
     assert fit.log_likelihood_ == pytest.approx(total, abs=1e-6)
 
 
+def test_agrees_with_lifetimes(cdnow):
+    """lifetimes 0.11.3 GammaGammaFitter on the same repeat buyers (run once, separately):
+    p = 6.248802496075072, q = 3.744588460923138, v = 15.44774806492988, and expected
+    average profit 30.93111748534572 (x = 2, m = 30), 97.27239320805252 (x = 10, m = 100)."""
+    fit = GammaGammaModel().fit(cdnow["x"], cdnow["zbar"])
+    reference = {"p": 6.248802496075072, "q": 3.744588460923138, "v": 15.44774806492988}
+    assert fit.params_ == pytest.approx(reference, rel=1e-5)
+    spend = GammaGammaModel(params_=reference).expected_average_spend([2, 10], [30.0, 100.0])
+    np.testing.assert_allclose(spend, [30.93111748534572, 97.27239320805252], rtol=1e-12)
+
+
 def test_log_likelihood_matches_plain_python(cdnow):
     rows = cdnow.filter(pl.col("x") > 0)
     params = {"p": 2.0, "q": 5.0, "v": 40.0}
