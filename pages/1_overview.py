@@ -11,7 +11,9 @@ from retention_core.report import build_report_html
 ctx = state.page_context()
 st.title("Overview")
 
-period = ctx.period if ctx.period in ("week", "month") else "week"
+# Founders compare weeks; the global period (cohort size elsewhere) does not apply here.
+period = st.segmented_control("Compare", ("week", "month"), default="week", key="overview_period",
+                              format_func=lambda p: f"Last complete {p}") or "week"
 overview = run_or_stop(state.cached, compute_overview, ctx.ws, ctx.filters, period)
 if overview.current_start is None:
     empty_state("No data yet: import orders, survey answers or funnel events on the Data page.")

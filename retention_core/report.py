@@ -40,8 +40,9 @@ def _nps_trend(con: duckdb.DuckDBPyConnection, filters: Filters, period: str) ->
     from retention_core.charts.satisfaction import plot_score_trend
     from retention_core.metrics.satisfaction import compute_score_trend
 
-    trend = compute_score_trend(con, filters, "nps", period)
-    return plot_score_trend(trend, "nps", period) if trend.height else None
+    # monthly: weekly NPS of a small shop is mostly noise
+    trend = compute_score_trend(con, filters, "nps", "month")
+    return plot_score_trend(trend, "nps", "month") if trend.height else None
 
 
 def _funnel(con: duckdb.DuckDBPyConnection, filters: Filters, period: str) -> go.Figure | None:
@@ -55,7 +56,7 @@ def _funnel(con: duckdb.DuckDBPyConnection, filters: Filters, period: str) -> go
 SECTIONS: tuple[tuple[str, SectionBuilder, str], ...] = (
     ("Retention by monthly cohort", _retention_heatmap, "No orders with a customer id."),
     ("Customer lifetime value (historic)", _clv_distribution, "No orders with a customer id."),
-    ("NPS trend", _nps_trend, "No dated NPS answers imported."),
+    ("NPS by month", _nps_trend, "No dated NPS answers imported."),
     ("Cart funnel", _funnel, "No funnel events imported."),
 )
 
