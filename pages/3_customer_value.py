@@ -93,8 +93,9 @@ with tab_history:
         st.info(simple["note"], icon=":material/info:")
 
 with tab_segments:
-    scored = ui.run_or_stop(state.cached, rfm.score_customers, ctx.ws, ctx.filters, time_unit,
-                            int(horizon), float(discount))
+    with st.spinner("Scoring customers and fitting the CLV models…"):
+        scored = ui.run_or_stop(state.cached, rfm.score_customers, ctx.ws, ctx.filters,
+                                time_unit, int(horizon), float(discount))
     customers = scored["customers"]
     if scored["model_error"]:
         st.warning("P(alive) and predicted CLV are not available: " + scored["model_error"],
