@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,16 +105,23 @@ def _wait_healthy(server: AppServer, timeout: float) -> None:
 
 @contextmanager
 def run_app(workdir: Path, *, secrets: str = "", port: int | None = None,
-            env: dict[str, str] | None = None) -> Iterator[AppServer]:
-    """Start the app with an empty workspace under ``workdir``; stop it afterwards.
+            env: dict[str, str] | None = None,
+            frames: dict[str, Any] | None = None) -> Iterator[AppServer]:
+    """Start the app with a workspace under ``workdir``; stop it afterwards.
 
     ``secrets`` is the text of the secrets.toml the app reads (empty: no login).
+    ``frames`` (canonical ``orders=...``, ``surveys=...``) fill the workspace first; without
+    them it is empty and the app shows the demo data set.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     secrets_file = workdir / "secrets.toml"
     secrets_file.write_text(secrets, encoding="utf-8")
     workspace = workdir / "workspace.duckdb"
+    if frames:
+        from retention_core.workspace import Workspace
+
+        Workspace.from_frames(workspace, **frames).close()
     log_path = workdir / "streamlit.log"
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),

@@ -48,7 +48,12 @@ client_id = "retention-dashboard-test"
 client_secret = "{secrets.token_hex(16)}"
 server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"
 """
-    with run_app(tmp_path_factory.mktemp("auth_app"), secrets=config, port=port) as server:
+    from retention_core.demo import generate_demo
+
+    # A small shop of its own: no demo build, quick pages.
+    frames = generate_demo(customers=150, seed=3)
+    with run_app(tmp_path_factory.mktemp("auth_app"), secrets=config, port=port,
+                 frames=frames) as server:
         yield server
 
 
@@ -61,7 +66,7 @@ def _assert_locked(page, where: str) -> None:
         assert main.get_by_role("heading", name=title, exact=True).count() == 0, f"{where}: {text[:500]}"
     assert page.locator(SELECTOR_CHART).count() == 0, where
     body = page.locator("body").inner_text()
-    for dashboard_text in ("demo data", "Filters", "Date range"):
+    for dashboard_text in ("Filters", "Date range", "Imported data"):
         assert dashboard_text not in body, f"{where}: {dashboard_text!r} shown"
 
 

@@ -11,6 +11,7 @@ from browserkit import (
     SELECTOR_SIDEBAR,
     problems_on,
     run_app,
+    wait_rerun,
     wait_settled,
 )
 
@@ -58,15 +59,22 @@ def test_page_renders_without_errors(demo_app, new_page, screenshot, path, title
     assert page.get_by_role("button", name="Log in").count() == 0
 
 
-def test_sidebar_navigation_reaches_every_page(demo_app, new_page):
-    """Clicking through the sidebar (one session) lands on each page with its URL."""
+def test_sidebar_navigation_keeps_the_filters(demo_app, new_page):
+    """Clicking in the sidebar (one session) changes page and URL; the period chosen on one
+    page is kept on the next ones and in the URL."""
     page = new_page()
     page.goto(demo_app.url)
     wait_settled(page)
     nav = page.locator('[data-testid="stSidebarNav"]')
-    for path, title, _ in PAGES[1:]:
+    for path, title in (("retention", "Retention"), ("data", "Data"), ("", "Overview")):
         nav.get_by_role("link", name=title).click()
-        page.wait_for_url(re.compile(rf"/{path}(\?.*)?$"), timeout=120_000)
+        page.wait_for_url(re.compile(rf"^{re.escape(demo_app.url)}/{path}(\?.*)?$"),
+                          timeout=120_000)
         page.locator(SELECTOR_MAIN).get_by_role("heading", name=title, exact=True).first.wait_for()
         wait_settled(page)
         assert problems_on(page) == [], f"{title}: {problems_on(page)}"
+        if path == "retention":
+            week = page.locator(SELECTOR_SIDEBAR).get_by_text("Week", exact=True)
+            wait_rerun(page, week.click)
+            assert "period=week" in page.url
+    assert "period=week" in page.url, page.url
