@@ -100,7 +100,7 @@ def test_login_shows_pages_then_logout_locks_again(auth_app, new_page, screensho
     screenshot(page, "auth_logged_in")
 
     # Login lands on the default page; one more page by URL (the light one) is enough here:
-    # test_pages.py opens every page.
+    # test_browser_pages.py opens every page.
     for path, title in [("", "Overview"), ("data", "Data")]:
         page.goto(f"{auth_app.url}/{path}")
         wait_settled(page)
