@@ -124,8 +124,10 @@ with value_col:
         v1, v2 = st.columns(2)
         v1.metric("Abandoned carts", carts["abandoned_carts"], format="localized")
         v1.metric("Recovered carts", carts["recovered_carts"], format="localized")
-        v2.metric("Abandoned value", carts["abandoned_value"], format="localized")
-        v2.metric("Recovered value", carts["recovered_value"], format="localized")
+        v2.metric("Abandoned value", "n/a" if carts["abandoned_value"] is None
+                  else carts["abandoned_value"], format="localized")
+        v2.metric("Recovered value", "n/a" if carts["recovered_value"] is None
+                  else carts["recovered_value"], format="localized")
         if carts["carts_without_value"]:
             st.caption(f"{carts['carts_without_value']:,} abandoned carts have no value in "
                        "the data; they count as carts, not in the value.")

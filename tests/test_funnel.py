@@ -276,7 +276,12 @@ def test_abandoned_cart_value_and_recovery_match_brute_force(events, window_hour
             for c, t in purchases)
 
     assert got["abandoned_carts"] == len(abandoned)
-    assert got["abandoned_value"] == pytest.approx(sum(u["cart_value"] or 0 for u in abandoned))
+    valued = [u for u in abandoned if u["cart_value"] is not None]
+    assert got["carts_without_value"] == len(abandoned) - len(valued)
+    if not valued:
+        assert got["abandoned_value"] is None and got["recovered_value"] is None
+        return
+    assert got["abandoned_value"] == pytest.approx(sum(u["cart_value"] for u in valued))
     assert got["recovered_carts"] == sum(recovered(u) for u in abandoned)
     assert got["recovered_value"] == pytest.approx(
         sum(u["cart_value"] or 0 for u in abandoned if recovered(u)))
@@ -475,3 +480,15 @@ def test_page_report_matches_the_single_functions(events, window_hours, unit):
             funnel.compute_cart_abandonment_by(con, Filters(), dimension, days, unit))
     # the temp table is gone afterwards
     assert not con.sql("select * from duckdb_tables() where table_name = 'funnel_units'").fetchall()
+
+
+def test_carts_without_values_have_no_value():
+    events = [_ev("s1", "view", 0, "c1"), _ev("s1", "add_to_cart", 1, "c1"),
+              _ev("s2", "view", 0, "c2"), _ev("s2", "add_to_cart", 1, "c2"),
+              _ev("s2", "purchase", 2, "c2"),
+              _ev("s3", "purchase", 60, "c1")]  # c1 buys an hour later: recovered
+    ws = Workspace.from_frames(events=pl.DataFrame(events))
+    got = funnel.compute_abandoned_carts(ws.cursor(), Filters())
+    assert (got["abandoned_carts"], got["carts_without_value"], got["recovered_carts"]) == (1, 1, 1)
+    assert got["abandoned_value"] is None and got["recovered_value_share"] is None
+    assert got["recovered_cart_share"] == 1.0

@@ -374,8 +374,9 @@ def _abandoned(row: dict[str, Any] | None, scope: _Scope, recovery: float) -> di
     out.update({k: int(row[k]) for k in ("abandoned_carts", "carts_with_value",
                                          "recovered_carts")})
     out["carts_without_value"] = out["abandoned_carts"] - out["carts_with_value"]
-    out["abandoned_value"] = float(row["abandoned_value"])
-    out["recovered_value"] = float(row["recovered_value"])
+    if out["carts_with_value"]:  # without any value, 0 would claim a value was measured
+        out["abandoned_value"] = float(row["abandoned_value"])
+        out["recovered_value"] = float(row["recovered_value"])
     out["recovered_cart_share"] = (out["recovered_carts"] / out["abandoned_carts"]
                                    if out["abandoned_carts"] else None)
     out["recovered_value_share"] = (out["recovered_value"] / out["abandoned_value"]
@@ -581,7 +582,7 @@ def compute_abandoned_carts(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``recovered_value``, ``recovered_cart_share``, ``recovered_value_share``
         (fractions; None when there is nothing to divide), ``recovery_days``. Counts
         are None when the scope has no cart or no purchase stage (abandonment is then
-        not measured).
+        not measured); values are None when no abandoned cart has a value.
     """
     recovery = check_days(recovery_days, "recovery window", allow_zero=True)
     scope = _scope(con, filters, window_days, unit)
