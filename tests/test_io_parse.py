@@ -370,3 +370,13 @@ def test_clean_text():
 def test_two_digit_year_pivot():
     got, _, _ = parsed(parse_datetime, ["13/01/69", "13/01/70", "13/01/00"])
     assert got == [D(2069, 1, 13), D(1970, 1, 13), D(2000, 1, 13)]
+
+
+def test_mixed_forms_in_one_column_each_decided_for_its_values():
+    values = ["2024-01-02 10:00", " 2024-01-03 ", "23.11.2026", "24.11.2026", "NA",
+              "garbage", None, "2024-01-04"]
+    got, invalid, how = parsed(parse_datetime, values)
+    assert got == [D(2024, 1, 2, 10), D(2024, 1, 3), D(2026, 11, 23), D(2026, 11, 24), None,
+                   None, None, D(2024, 1, 4)]
+    assert invalid == [False, False, False, False, False, True, False, False]
+    assert how.startswith("yyyy-mm-dd HH:MM") and "also dd.mm.yyyy" in how

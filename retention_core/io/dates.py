@@ -28,7 +28,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from retention_core.io.parse import ParsedColumn, _as_text, _is_text, is_missing, nulls, strip
+from retention_core.io.parse import (
+    ParsedColumn,
+    _as_text,
+    _is_text,
+    invalid_mask,
+    nulls,
+    strip,
+)
 
 _TIME = (r"(?:(?:[T\s]|,\s*)(?P<H>\d{1,2})(?::(?P<M>\d{2}))?(?::(?P<S>\d{2}))?"
          r"(?:[.,](?P<F>\d{1,9}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?")
@@ -168,20 +175,30 @@ def _fast_parse(text: pl.Series, formats: list[str], check_year: bool
     return us, remaining
 
 
-def _parse_family(text: pl.Series, kind: str, day_first: bool) -> pl.Series:
-    """Microseconds since the epoch for ``ymd`` or ``dmy`` values (order decided)."""
+_PREFIX = {"ymd": r"^\d{4}[-/.]\d", "dmy": r"^\d{1,2}[-/.]\d{1,2}[-/.]\d", "num": DIGITS}
+
+
+def _parse_family(text: pl.Series, kind: str, day_first: bool) -> tuple[pl.Series, pl.Series]:
+    """Microseconds since the epoch for ``ymd`` or ``dmy`` values (order decided), and
+    the mask of values that belong to the family (read or not)."""
     us, pending = _fast_parse(text, _strptime_formats(kind, day_first),
                               check_year=kind != "ymd")
+    claimed = us.is_not_null()
     if pending.any():
         index = pending.arg_true()
-        frame = _extract(text.gather(index), YMD if kind == "ymd" else DMY)
-        if kind == "ymd":
-            part = _assemble(frame, day="b", month="a")
-        else:
-            part = _assemble(frame, day="a" if day_first else "b",
-                             month="b" if day_first else "a")
-        us = us.scatter(index, part)
-    return us
+        rest = text.gather(index)
+        fits = rest.str.contains(_PREFIX[kind])
+        if fits.any():
+            index = index.filter(fits)
+            frame = _extract(rest.filter(fits), YMD if kind == "ymd" else DMY)
+            if kind == "ymd":
+                part = _assemble(frame, day="b", month="a")
+            else:
+                part = _assemble(frame, day="a" if day_first else "b",
+                                 month="b" if day_first else "a")
+            us = us.scatter(index, part)
+            claimed = claimed.scatter(index, True)
+    return us, claimed
 
 
 def _fraction_sorted(us: pl.Series) -> float:
@@ -191,9 +208,11 @@ def _fraction_sorted(us: pl.Series) -> float:
     return float((values.diff().drop_nulls() >= 0).mean())
 
 
-def _shape(text: pl.Series, kind: str) -> tuple[str, str, str]:
-    """(separator, time layout, offset note) seen in a sample of the values."""
-    frame = _extract(text.head(2000), YMD if kind == "ymd" else DMY)
+def _shape(text: pl.Series, kind: str) -> tuple[str, str, str, bool]:
+    """(separator, time layout, offset note, two-digit years) seen in a sample."""
+    sample = text.drop_nulls().head(2000)
+    frame = _extract(sample.filter(sample.str.contains(_PREFIX[kind])),
+                     YMD if kind == "ymd" else DMY)
     seps = frame.get_column("sep").drop_nulls()
     sep = seps[0] if seps.len() else ("-" if kind == "ymd" else "/")
     time = ""
@@ -209,22 +228,23 @@ def _shape(text: pl.Series, kind: str) -> tuple[str, str, str]:
         if frame.get_column("ampm").is_not_null().any():
             time += " AM/PM"
     has_tz = frame.get_column("tz").is_not_null().any()
-    return sep, time, (", UTC offsets converted to UTC" if has_tz else "")
+    years = frame.get_column("y").drop_nulls()
+    short = years.len() > 0 and bool((years.str.len_chars() == 2).all())
+    return sep, time, (", UTC offsets converted to UTC" if has_tz else ""), short
 
 
-def _parse_ymd(text: pl.Series) -> tuple[pl.Series, str]:
-    us = _parse_family(text, "ymd", day_first=False)
-    s, time, tz = _shape(text, "ymd")
-    return us, f"yyyy{s}mm{s}dd{time}{tz}"
+def _parse_ymd(text: pl.Series) -> tuple[pl.Series, pl.Series, str]:
+    us, claimed = _parse_family(text, "ymd", day_first=False)
+    s, time, tz, _ = _shape(text, "ymd")
+    return us, claimed, f"yyyy{s}mm{s}dd{time}{tz}"
 
 
-def _parse_dmy(text: pl.Series) -> tuple[pl.Series, str]:
+def _parse_dmy(text: pl.Series) -> tuple[pl.Series, pl.Series, str]:
     # Matching without capture groups keeps this a fast automaton scan.
     low, high = r"0?[1-9]|1[0-2]", r"1[3-9]|[2-9]\d"
     day_votes = int(text.str.contains(rf"^(?:{high})[-/.](?:{low})[-/.]").sum())
     month_votes = int(text.str.contains(rf"^(?:{low})[-/.](?:{high})[-/.]").sum())
-    s, time, tz = _shape(text, "dmy")
-    short = text.str.contains(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?:\D|$)").not_().all()
+    s, time, tz, short = _shape(text, "dmy")
     year = "yy" if short else "yyyy"
     if day_votes or month_votes:
         day_first = day_votes >= month_votes
@@ -233,18 +253,29 @@ def _parse_dmy(text: pl.Series) -> tuple[pl.Series, str]:
         if day_votes and month_votes:
             note = (f" ({max(day_votes, month_votes)} values fit only this order; "
                     f"{min(day_votes, month_votes)} others are invalid)")
-        us = _parse_family(text, "dmy", day_first)
+        us, claimed = _parse_family(text, "dmy", day_first)
     else:
-        us = _parse_family(text, "dmy", day_first=True)
+        us, claimed = _parse_family(text, "dmy", day_first=True)
         day_first = True
         note = " (ambiguous: no day above 12; read day-first)"
         if s != ".":
-            month_us = _parse_family(text, "dmy", day_first=False)
+            month_us, month_claimed = _parse_family(text, "dmy", day_first=False)
             if _fraction_sorted(month_us) >= 0.99 > _fraction_sorted(us):
-                day_first, us = False, month_us
+                day_first, us, claimed = False, month_us, month_claimed
                 note = " (ambiguous: no day above 12; month-first keeps the rows in date order)"
     order = f"dd{s}mm{s}{year}" if day_first else f"mm{s}dd{s}{year}"
-    return us, f"{order}{time}{tz}{note}"
+    return us, claimed, f"{order}{time}{tz}{note}"
+
+
+def _parse_num(text: pl.Series) -> tuple[pl.Series, pl.Series, str]:
+    claimed = text.str.contains(DIGITS).fill_null(False)
+    digits = text.set(~claimed, None)
+    integers = digits.str.replace(r"^\+", "").str.to_integer(strict=False)
+    us, detail = _from_numbers(digits.cast(pl.Float64, strict=False), integers)
+    return us, claimed, detail
+
+
+_FAMILY_PARSERS = {"ymd": _parse_ymd, "dmy": _parse_dmy, "num": _parse_num}
 
 
 def _epoch_unit(magnitude: float) -> str:
@@ -309,50 +340,56 @@ def _to_datetime(us: pl.Series, name: str) -> pl.Series:
     return us.cast(pl.Datetime("us")).alias(name)
 
 
-def _result(name: str, values: pl.Series, missing: pl.Series, detail: str) -> ParsedColumn:
+def _result(values: pl.Series, source: pl.Series, detail: str) -> ParsedColumn:
+    name = source.name
     values = values.alias(name)
-    return ParsedColumn(values=values, invalid=(values.is_null() & ~missing).alias(name),
+    return ParsedColumn(values=values, invalid=invalid_mask(values, source).alias(name),
                         detail=detail)
 
 
+def _main_family(text: pl.Series) -> str | None:
+    """The family most values of a sample belong to."""
+    step = max(1, text.len() // 1000)
+    sample = strip(pl.concat([text.head(1000), text.gather_every(step)]).drop_nulls())
+    counts = {kind: int(sample.str.contains(pattern).sum()) for kind, pattern in _PREFIX.items()}
+    kind, count = max(counts.items(), key=lambda item: item[1])
+    return kind if count else None
+
+
 def _parse_text(series: pl.Series) -> ParsedColumn:
-    name = series.name
-    text = strip(_as_text(series))
-    missing = is_missing(text)
-    present = ~missing
-    n_present = int(present.sum())
-    patterns = {"ymd": r"^\d{4}[-/.]\d", "dmy": r"^\d{1,2}[-/.]\d{1,2}[-/.]\d", "num": DIGITS}
-    us = _null_int(text.len())
+    """Text dates: the sample's main form is read over the whole column at once (no
+    up-front scans); values it does not take are trimmed, sorted into forms and read."""
+    raw = _as_text(series)
+    us = _null_int(raw.len())
     details: list[tuple[int, str]] = []
-    claimed = 0
-    for kind, pattern in patterns.items():
-        if claimed >= n_present:
-            break  # every value already belongs to a family: skip the other scans
-        mask = present & text.str.contains(pattern)
-        count = int(mask.sum())
-        if not count:
-            continue
-        claimed += count
-        whole = count == text.len()
-        sub = text if whole else text.filter(mask)
-        if kind == "ymd":
-            part, detail = _parse_ymd(sub)
-        elif kind == "dmy":
-            part, detail = _parse_dmy(sub)
-        else:
-            integers = sub.str.replace(r"^\+", "").str.to_integer(strict=False)
-            part, detail = _from_numbers(sub.cast(pl.Float64, strict=False), integers)
-        us = part if whole else us.scatter(mask.arg_true(), part)
-        details.append((count, detail))
-    values = _to_datetime(us, name)
+    main = _main_family(raw)
+    if main is not None:
+        us, claimed, detail = _FAMILY_PARSERS[main](raw)
+        details.append((int(claimed.sum()), detail))
+    else:
+        claimed = pl.repeat(False, raw.len(), dtype=pl.Boolean, eager=True)
+    leftover = ~claimed & raw.is_not_null()
+    if leftover.any():
+        index = leftover.arg_true()
+        rest = strip(raw.gather(index))
+        for kind, pattern in _PREFIX.items():
+            fits = rest.str.contains(pattern).fill_null(False)
+            if not fits.any():
+                continue
+            part, part_claimed, detail = _FAMILY_PARSERS[kind](rest.filter(fits))
+            us = us.scatter(index.filter(fits), part)
+            details.append((int(part_claimed.sum()), detail))
+            index, rest = index.filter(~fits), rest.filter(~fits)
+    values = _to_datetime(us, series.name)
+    details = [d for d in details if d[0]]
     if not details:
-        return _result(name, values, missing,
-                       "no date found" if present.any() else "empty")
+        return _result(values, series, "no date found" if raw.null_count() < raw.len()
+                       else "empty")
     details.sort(key=lambda item: -item[0])
     detail = details[0][1]
     if len(details) > 1:
         detail += "; also " + "; ".join(d for _, d in details[1:])
-    return _result(name, values, missing, detail)
+    return _result(values, series, detail)
 
 
 def parse_datetime(series: pl.Series) -> ParsedColumn:
@@ -380,19 +417,19 @@ def parse_datetime(series: pl.Series) -> ParsedColumn:
         if dtype.time_zone is not None:
             values = values.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
             detail += f" (time zone {dtype.time_zone} converted to UTC)"
-        return _result(name, values.cast(pl.Datetime("us")), series.is_null(), detail)
+        return _result(values.cast(pl.Datetime("us")), series, detail)
     if dtype == pl.Date:
-        return _result(name, series.cast(pl.Datetime("us")), series.is_null(), "date")
+        return _result(series.cast(pl.Datetime("us")), series, "date")
     if dtype == pl.Null:
-        return _result(name, series.cast(pl.Datetime("us")), series.is_null(), "empty")
+        return _result(series.cast(pl.Datetime("us")), series, "empty")
     if dtype.is_numeric():
-        missing = is_missing(series)
         numbers = series.cast(pl.Float64)
-        numbers = numbers.set(missing, None)
+        if dtype.is_float():
+            numbers = numbers.fill_nan(None)
         integers = series.cast(pl.Int64, strict=False) if dtype.is_integer() else None
         us, detail = _from_numbers(numbers, integers)
-        return _result(name, _to_datetime(us, name), missing, detail)
+        return _result(_to_datetime(us, name), series, detail)
     if _is_text(series):
         return _parse_text(series)
-    values = nulls(series.len(), pl.Datetime("us"), name)
-    return _result(name, values, series.is_null(), f"cannot read {dtype} as dates")
+    return _result(nulls(series.len(), pl.Datetime("us"), name), series,
+                   f"cannot read {dtype} as dates")

@@ -96,21 +96,39 @@ def clean_text(series: pl.Series) -> pl.Series:
         text = _as_text(series)
     except pl.exceptions.PolarsError:
         text = nulls(series.len(), pl.String, name)
-    missing = is_missing(series)
-    return (pl.select(pl.when(pl.lit(missing)).then(None)
-                      .otherwise(pl.lit(text).str.strip_chars())).to_series().alias(name))
+    stripped = text.str.strip_chars()
+    # After trimming, a missing marker is at most four characters: test only those.
+    short = stripped.str.len_bytes() <= 4
+    if short.any():
+        index = short.arg_true()
+        marker = is_missing(stripped.gather(index))
+        stripped = stripped.scatter(index.filter(marker), None)
+    return stripped.alias(name)
 
 
-def _result(name: str, values: pl.Series, missing: pl.Series, detail: str) -> ParsedColumn:
+def invalid_mask(values: pl.Series, source: pl.Series) -> pl.Series:
+    """True where ``values`` is null although ``source`` held something (not missing).
+
+    Only the rows that failed are checked for missing markers, so a clean column costs
+    one null check.
+    """
+    failed = values.is_null()
+    if not failed.any():
+        return failed
+    index = failed.arg_true()
+    missing = is_missing(source.gather(index))
+    return failed.scatter(index.filter(missing), False)
+
+
+def _result(values: pl.Series, source: pl.Series, detail: str) -> ParsedColumn:
+    name = source.name
     values = values.alias(name)
-    invalid = (values.is_null() & ~missing).alias(name)
-    return ParsedColumn(values=values, invalid=invalid, detail=detail)
+    return ParsedColumn(values=values, invalid=invalid_mask(values, source).alias(name),
+                        detail=detail)
 
 
 def _all_invalid(series: pl.Series, dtype: pl.DataType, why: str) -> ParsedColumn:
-    missing = series.is_null()
-    values = nulls(series.len(), dtype, series.name)
-    return _result(series.name, values, missing, why)
+    return _result(nulls(series.len(), dtype, series.name), series, why)
 
 
 # --- booleans ---------------------------------------------------------------------------
@@ -127,26 +145,24 @@ def parse_bool(series: pl.Series) -> ParsedColumn:
     Accepted (case-insensitive, trimmed): true/false, t/f, yes/no, y/n, 1/0, on/off,
     tak/nie, да/нет, oui/non, ja/nein, x / ✓ (true). Numbers 1 and 0 of numeric columns.
     """
-    name = series.name
-    missing = is_missing(series)
     if series.dtype == pl.Boolean:
-        return _result(name, series, missing, "true/false")
+        return _result(series, series, "true/false")
     if series.dtype.is_numeric():
         values = pl.select(
             pl.when(pl.lit(series) == 1).then(True)
             .when(pl.lit(series) == 0).then(False)
             .otherwise(None)).to_series()
-        return _result(name, values, missing, "1 / 0")
+        return _result(values, series, "1 / 0")
     if not _is_text(series):
         return _all_invalid(series, pl.Boolean, f"cannot read {series.dtype} as yes/no")
     mapping = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
     key = pl.lit(_as_text(series)).str.strip_chars().str.to_lowercase()
     values = pl.select(key.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
                        ).to_series()
-    present = series.filter(~missing & values.is_not_null())
+    present = _as_text(series).filter(values.is_not_null())
     sample = present.str.strip_chars().str.to_lowercase().unique().sort().head(4).to_list()
     detail = " / ".join(sample) if sample else "yes/no"
-    return _result(name, values, missing, detail)
+    return _result(values, series, detail)
 
 
 # --- numbers ----------------------------------------------------------------------------
@@ -206,18 +222,18 @@ def _currency_codes(text: pl.Series) -> list[str]:
     return counts.get_column(counts.columns[0]).head(3).to_list() if counts.height else []
 
 
-def _parse_number_text(series: pl.Series) -> tuple[pl.Series, pl.Series, str]:
-    """Values (Float64) and missing mask of a text column of amounts; plus the detail."""
+def _parse_number_text(series: pl.Series) -> tuple[pl.Series, str]:
+    """Values (Float64) of a text column of amounts, and how they were read."""
     name = series.name
     text = _as_text(series)
-    missing = is_missing(text)
-    stripped = strip(text)
     # Fast path: plain numbers ("1234.5", "-12", "1e-05") need no further work.
-    direct = stripped.cast(pl.Float64, strict=False)
-    direct = direct.set(direct.is_infinite() | direct.is_nan(), None) if direct.len() else direct
-    unread = direct.is_null() & ~missing
-    if not unread.any():
-        return direct.alias(name), missing, "number"
+    direct = text.cast(pl.Float64, strict=False)
+    if not direct.is_finite().fill_null(True).all():
+        direct = direct.set(direct.is_infinite() | direct.is_nan(), None)
+    if not invalid_mask(direct, text).any():
+        return direct.alias(name), "number"
+    stripped = strip(text)
+    missing = is_missing(text)
 
     frame = pl.DataFrame({"s": stripped})
     if stripped.str.contains(f"[{_SPACES}]").any():
@@ -271,7 +287,7 @@ def _parse_number_text(series: pl.Series) -> tuple[pl.Series, pl.Series, str]:
             notes.append("currency " + ", ".join(codes))
         if (frame.get_column("paren") & read).any():
             notes.append("negative in parentheses")
-    return values.alias(name), missing, ", ".join(notes)
+    return values.alias(name), ", ".join(notes)
 
 
 def parse_number(series: pl.Series) -> ParsedColumn:
@@ -285,20 +301,18 @@ def parse_number(series: pl.Series) -> ParsedColumn:
     e.g. ``1,23,4``, are invalid. When no value decides (every value like ``1,234``), the
     mark is a decimal point.
     """
-    name = series.name
     if series.dtype.is_numeric():
         values = series.cast(pl.Float64)
         values = values.set(values.is_infinite() | values.is_nan(), None)
-        return _result(name, values, series.is_null() | series.cast(pl.Float64).is_nan(),
-                       "number")
+        return _result(values, series, "number")
     if series.dtype == pl.Boolean:
-        return _result(name, series.cast(pl.Float64), series.is_null(), "true = 1, false = 0")
+        return _result(series.cast(pl.Float64), series, "true = 1, false = 0")
     if series.dtype == pl.Null:
-        return _result(name, series.cast(pl.Float64), series.is_null(), "empty")
+        return _result(series.cast(pl.Float64), series, "empty")
     if not _is_text(series):
         return _all_invalid(series, pl.Float64, f"cannot read {series.dtype} as a number")
-    values, missing, detail = _parse_number_text(series)
-    return _result(name, values, missing, detail)
+    values, detail = _parse_number_text(series)
+    return _result(values, series, detail)
 
 
 def parse_integer(series: pl.Series) -> ParsedColumn:
@@ -309,30 +323,28 @@ def parse_integer(series: pl.Series) -> ParsedColumn:
     """
     name = series.name
     if series.dtype.is_integer():
-        return _result(name, series.cast(pl.Int64, strict=False), series.is_null(), "integer")
+        return _result(series.cast(pl.Int64, strict=False), series, "integer")
     if series.dtype == pl.Null:
-        return _result(name, series.cast(pl.Int64), series.is_null(), "empty")
+        return _result(series.cast(pl.Int64), series, "empty")
     if _is_text(series):
         text = _as_text(series)
-        missing = is_missing(text)
         exact = text.str.to_integer(strict=False)  # the common case, in one pass
-        unread = exact.is_null() & ~missing
+        unread = invalid_mask(exact, text)
         if not unread.any():
-            return _result(name, exact, missing, "integer")
+            return _result(exact, series, "integer")
         # "17850.0", "+4", " 12 ": exact digits after tidying, for the rows that need it.
         index = unread.arg_true()
         tidy = (strip(text.gather(index)).str.replace(r"^\+", "")
                 .str.replace(r"\.0*$", "").str.to_integer(strict=False))
         exact = exact.scatter(index, tidy)
-        unread = exact.is_null() & ~missing
+        unread = invalid_mask(exact, text)
         if not unread.any():
-            return _result(name, exact, missing, "integer")
+            return _result(exact, series, "integer")
         numbers = parse_number(text.filter(unread))
         detail = numbers.detail
     elif series.dtype.is_float() or series.dtype == pl.Boolean:
-        missing = is_missing(series)
         exact = nulls(series.len(), pl.Int64, name)
-        unread = ~missing
+        unread = ~is_missing(series)
         numbers = parse_number(series.filter(unread))
         detail = "integer"
     else:
@@ -342,4 +354,4 @@ def parse_integer(series: pl.Series) -> ParsedColumn:
     ints = pl.select(pl.when(pl.lit(whole)).then(pl.lit(floats)).otherwise(None)
                      .cast(pl.Int64)).to_series()
     exact = exact.scatter(unread.arg_true(), ints)
-    return _result(name, exact, missing, detail)
+    return _result(exact, series, detail)
