@@ -148,6 +148,8 @@ def test_upload_shopify_export_changes_the_retention_page(upload_app, new_page, 
     assert "demo data" not in after_sidebar, "the demo notice stayed after an import"
     assert after_main != before_main, "the Retention page did not change after the import"
     assert page.locator(SELECTOR_CHART).count() >= 1
+    # No customer data in the server log.
+    assert "@example.com" not in upload_app.log_tail(10**7).lower()
 
 
 def _order_names(path: Path) -> set[str]:
@@ -180,7 +182,8 @@ def test_two_users_importing_at_once_both_land(new_page, tmp_path):
         for page in pages:
             wait_watched_run(page)
             assert problems_on(page) == [], problems_on(page)
-        log = server.log_tail()
+        log = server.log_tail(10**7)
+    assert "@example.com" not in log.lower(), "customer e-mails in the server log"
 
     # The server is stopped: read what it stored.
     with Workspace(server.workspace, read_only=True) as ws:
