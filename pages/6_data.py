@@ -140,6 +140,8 @@ def show_batch(i, batch):
         notes = describe_fields(kind)
         chosen: dict[str, str | None] = {}
         with st.expander("Column mapping", expanded=bool(base.missing)):
+            st.caption("The file's first rows, as written:")
+            st.dataframe(batch.frame.head(5), hide_index=True, key=f"raw_{batch.key}")
             grid = st.columns(3)
             for j, name in enumerate(mappable_fields(kind)):
                 current = base.mapping.get(name)
@@ -205,7 +207,7 @@ else:
     left, right = st.columns(2)
     with left:
         names = dict(imports.select("import_id", "file_name").iter_rows())
-        pick = st.selectbox("Import", list(names), key="delete_pick",
+        pick = st.selectbox("Import to delete", list(names), key="delete_pick",
                             format_func=lambda i: f"#{i} {names[i]}")
         if st.button("Delete this import", key="delete_import", icon=":material/delete:"):
             ui.run_or_stop(ws.delete_import, int(pick))
