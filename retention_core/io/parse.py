@@ -232,6 +232,12 @@ def _parse_number_text(series: pl.Series) -> tuple[pl.Series, str]:
         direct = direct.set(direct.is_infinite() | direct.is_nan(), None)
     if not invalid_mask(direct, text).any():
         return direct.alias(name), "number"
+    # Second fast path, the usual local export: "1234,5" / "-12,50" and nothing else.
+    local = text.str.contains(r"^-?\d+(?:,\d+)?$")
+    if not invalid_mask(local.set(~local, None), text).any():
+        if text.str.contains(r",(?:\d{1,2}|\d{4,})$").any():
+            values = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+            return values.alias(name), "decimal comma"
     stripped = strip(text)
     missing = is_missing(text)
 
