@@ -46,39 +46,35 @@ timing = report["time_to_purchase_summary"]
 cart_label = "Cart" if report["cart_stage"] != "checkout" else "Checkout"
 
 # -- KPIs --------------------------------------------------------------------------------
-k1, k2, k3, k4, k5 = st.columns(5)
-k1.metric(f"{unit.capitalize()}s in the funnel", steps["units"][0], format="localized")
+k1, k2, k3, k4 = st.columns(4)
+k1.metric(f"{unit.capitalize()}s", steps["units"][0], format="localized",
+          help="Units with a first-step event in the filters.")
 k2.metric(f"{cart_label} abandonment", "n/a" if rate is None else rate, format="percent",
           help="1 - units reaching purchase / units reaching the cart step."
                + (" No purchase events in scope." if "purchase" not in stages else ""))
-k3.metric("Abandoned cart value", "n/a" if carts["abandoned_value"] is None
-          else carts["abandoned_value"], format="localized",
+k3.metric("Abandoned value", "n/a" if carts["abandoned_value"] is None
+          else carts["abandoned_value"], format="compact",
           help="Last checkout value of each abandoned cart, else the sum of its add-to-cart "
                "values (store currency).")
 k4.metric("Value recovered", "n/a" if carts["recovered_value_share"] is None
           else carts["recovered_value_share"], format="percent",
           help=f"Share of the abandoned value whose customer bought within {recovery} "
                "day(s) after leaving the cart.")
-k5.metric("Median time to purchase", "n/a" if timing["median_hours"] is None
-          else timing["median_hours"], format="%.1f h")
 
 # -- funnel and drop-off -----------------------------------------------------------------
 st.subheader("Where they drop out")
-chart_col, table_col = st.columns([3, 2])
-with chart_col:
-    ui.chart(charts.plot_funnel(steps, unit), steps, "funnel")
-with table_col:
-    st.dataframe(steps, hide_index=True, column_config={
-        "step": None,
-        "stage": st.column_config.TextColumn("Stage"),
-        "units": st.column_config.NumberColumn(f"{unit.capitalize()}s", format="localized"),
-        "conversion_from_first": st.column_config.NumberColumn("From first", format="percent"),
-        "conversion_from_previous": st.column_config.NumberColumn("From previous",
-                                                                  format="percent"),
-        "drop_off": st.column_config.NumberColumn("Lost", format="localized"),
-        "drop_off_rate": st.column_config.NumberColumn("Drop-off", format="percent"),
-    })
-    ui.download_csv(steps, "funnel_drop_off.csv", label="Drop-off table as CSV")
+ui.chart(charts.plot_funnel(steps, unit), steps, "funnel")
+st.dataframe(steps, hide_index=True, column_config={
+    "step": None,
+    "stage": st.column_config.TextColumn("Stage"),
+    "units": st.column_config.NumberColumn(f"{unit.capitalize()}s", format="localized"),
+    "conversion_from_first": st.column_config.NumberColumn("From first", format="percent"),
+    "conversion_from_previous": st.column_config.NumberColumn("From previous",
+                                                              format="percent"),
+    "drop_off": st.column_config.NumberColumn("Lost", format="localized"),
+    "drop_off_rate": st.column_config.NumberColumn("Drop-off", format="percent"),
+})
+ui.download_csv(steps, "funnel_drop_off.csv", label="Drop-off table as CSV")
 
 # -- weekly trend ------------------------------------------------------------------------
 st.subheader(f"{cart_label} abandonment by week")
@@ -113,6 +109,11 @@ for column, dimension in zip(columns, funnel.DIMENSIONS, strict=True):
 time_col, value_col = st.columns(2)
 with time_col:
     st.subheader("Time to purchase")
+    t1, t2 = st.columns(2)
+    t1.metric("Median", "n/a" if timing["median_hours"] is None else timing["median_hours"],
+              format="%.1f h")
+    t2.metric("90% within", "n/a" if timing["p90_hours"] is None else timing["p90_hours"],
+              format="%.1f h")
     buckets = report["time_to_purchase"]
     ui.chart(charts.plot_time_to_purchase(buckets, unit), buckets, "time_to_purchase")
 with value_col:

@@ -70,12 +70,12 @@ def _format(at: AppTest, label: str) -> str:
 def test_page_shows_the_funnel_of_an_imported_log(tmp_path, monkeypatch):
     at = _app(tmp_path, monkeypatch, "funnel_page", events=_events())
     # 17 sessions; the later purchase session has no view -> 16 at step 1
-    assert _metric(at, "Sessions in the funnel") == 16
+    assert _metric(at, "Sessions") == 16
     # carts 14 (8 mobile + 6 desktop), purchases 6 (2 + 4): 1 - 6/14
     assert _metric(at, "Cart abandonment") == pytest.approx(1 - 6 / 14)
     assert _format(at, "Cart abandonment") == "percent"
     # abandoned: 6 mobile carts at 25, 2 desktop at 40 = 230; m2 (25) recovered
-    assert _metric(at, "Abandoned cart value") == pytest.approx(230)
+    assert _metric(at, "Abandoned value") == pytest.approx(230)
     assert _metric(at, "Value recovered") == pytest.approx(25 / 230)
     figures = at.get("plotly_chart")
     assert len(figures) == 5
@@ -96,7 +96,7 @@ def test_unit_and_window_inputs_change_the_numbers(tmp_path, monkeypatch):
     at.radio(key="funnel_unit").set_value("customer").run()
     assert not at.exception
     # customer m2 now reaches purchase through its later session: 7 of 14 carts bought
-    assert _metric(at, "Customers in the funnel") == 16
+    assert _metric(at, "Customers") == 16
     assert _metric(at, "Cart abandonment") == pytest.approx(0.5)
     at.radio(key="funnel_unit").set_value("session").run()
     # a recovery window of 1 day misses m2's purchase two days later
@@ -146,8 +146,9 @@ def test_plot_funnel_draws_units_and_conversions():
     assert trace.type == "funnel"
     assert list(trace.y) == ["View", "Add to cart", "Purchase"]
     assert list(trace.x) == [200, 50, 10]
-    assert trace.text[2] == "10 · 5.0% of first · 20.0% of previous"
-    assert trace.text[0] == "200 · 100.0% of first"
+    assert list(trace.text) == ["200 (100.0%)", "50 (25.0%)", "10 (5.0%)"]
+    assert trace.customdata[2] == "5.0% of the first step<br>20.0% of the previous step, 40 lost"
+    assert trace.customdata[0] == "100.0% of the first step"
 
 
 def test_plot_abandonment_trend_marks_partial_weeks():

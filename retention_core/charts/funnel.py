@@ -37,18 +37,21 @@ def plot_funnel(steps: pl.DataFrame, unit: str = "session") -> go.Figure:
     title = f"Funnel ({unit}s)"
     if steps.is_empty():
         return _empty(title, "No funnel events")
-    text = [f"{units:,} · {_pct(first)} of first" + ("" if prev is None else f" · {_pct(prev)} of previous")
-            for units, first, prev in steps.select("units", "conversion_from_first",
-                                                  "conversion_from_previous").iter_rows()]
+    rows = list(steps.select("units", "conversion_from_first", "conversion_from_previous",
+                             "drop_off").iter_rows())
+    text = [f"{units:,} ({_pct(first)})" for units, first, _, _ in rows]
+    hover = [f"{_pct(first)} of the first step"
+             + ("" if prev is None else f"<br>{_pct(prev)} of the previous step, {lost:,} lost")
+             for _, first, prev, lost in rows]
     fig = go.Figure(go.Funnel(
         y=[_label(s) for s in steps["stage"]], x=steps["units"].to_list(),
-        text=text, textinfo="text", textposition="inside",
-        marker={"color": FUNNEL_COLOUR},
-        customdata=steps.select("drop_off").to_series().to_list(),
-        hovertemplate="%{y}: %{x:,} " + unit + "s<br>%{text}<br>lost since previous step: "
-                      "%{customdata}<extra></extra>",
+        text=text, textinfo="text", textposition="outside", constraintext="none",
+        marker={"color": FUNNEL_COLOUR}, connector={"fillcolor": "#dbe4f5"},
+        customdata=hover,
+        hovertemplate="%{y}: %{x:,} " + unit + "s<br>%{customdata}<extra></extra>",
     ))
-    fig.update_layout(title=title, margin={"l": 110})
+    # room on the right for the label outside the widest bar
+    fig.update_layout(title=title, margin={"l": 110, "r": 130})
     return fig
 
 
