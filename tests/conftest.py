@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
+from testkit import DATA, ROOT  # noqa: F401  (kept importable for fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import polars as pl
 import pytest
-from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from testkit import DATA
 
 from retention_core.errors import ModelError
 from retention_core.models import BGNBDModel, simulate_bgnbd, simulate_bgnbd_purchases

@@ -8,8 +8,8 @@ import sys
 from datetime import date
 
 import pytest
-from conftest import ROOT
 from test_clv import simulated_orders
+from testkit import ROOT
 
 from retention_core.filters import Filters
 from retention_core.metrics.clv import validate_clv_model

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import polars as pl
 import pytest
-from conftest import DATA
+from testkit import DATA
 
 from retention_core.errors import ModelError
 from retention_core.models import GammaGammaModel, simulate_gamma_gamma

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import ROOT
 from streamlit.testing.v1 import AppTest
+from testkit import ROOT
 
 from retention_core.filters import Filters
 

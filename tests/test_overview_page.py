@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import polars as pl
-from conftest import ROOT
 from streamlit.testing.v1 import AppTest
+from testkit import ROOT
 
 from retention_core.filters import Filters
 from retention_core.metrics.overview import compute_overview

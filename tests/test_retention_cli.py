@@ -8,8 +8,8 @@ import sys
 from datetime import date
 
 import pytest
-from conftest import ROOT
 from test_retention import ORDERS
+from testkit import ROOT
 
 from retention_core.cli import main
 from retention_core.filters import Filters

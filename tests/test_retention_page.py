@@ -7,9 +7,9 @@ from datetime import datetime
 
 import polars as pl
 import pytest
-from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 from test_retention import ORDERS
+from testkit import ROOT
 
 from retention_core.workspace import Workspace
 

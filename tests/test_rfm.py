@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
-from conftest import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testkit import DATA
 
 from retention_core.exports import to_safe_csv
 from retention_core.filters import Filters
