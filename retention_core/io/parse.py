@@ -99,7 +99,10 @@ def clean_text(series: pl.Series) -> pl.Series:
     stripped = text.str.strip_chars()
     # After trimming, a missing marker is at most four characters: test only those.
     short = stripped.str.len_bytes() <= 4
-    if short.any():
+    n_short = short.sum()
+    if n_short * 10 > short.len():
+        stripped = stripped.set(is_missing(stripped), None)
+    elif n_short:
         index = short.arg_true()
         marker = is_missing(stripped.gather(index))
         stripped = stripped.scatter(index.filter(marker), None)
@@ -113,8 +116,11 @@ def invalid_mask(values: pl.Series, source: pl.Series) -> pl.Series:
     one null check.
     """
     failed = values.is_null()
-    if not failed.any():
+    n_failed = failed.sum()
+    if not n_failed:
         return failed
+    if n_failed * 10 > failed.len():  # many: one pass over the column beats gather/scatter
+        return failed & ~is_missing(source)
     index = failed.arg_true()
     missing = is_missing(source.gather(index))
     return failed.scatter(index.filter(missing), False)
@@ -227,14 +233,19 @@ def _parse_number_text(series: pl.Series) -> tuple[pl.Series, str]:
     name = series.name
     text = _as_text(series)
     # Fast path: plain numbers ("1234.5", "-12", "1e-05") need no further work.
+    present = text.len() - text.null_count()
     direct = text.cast(pl.Float64, strict=False)
     if not direct.is_finite().fill_null(True).all():
         direct = direct.set(direct.is_infinite() | direct.is_nan(), None)
-    if not invalid_mask(direct, text).any():
+    # (Missing markers are checked only when few values failed: many failures mean
+    # this is not a plain column, and the check would be wasted.)
+    if (present - direct.is_not_null().sum()) * 10 <= present and not invalid_mask(
+            direct, text).any():
         return direct.alias(name), "number"
     # Second fast path, the usual local export: "1234,5" / "-12,50" and nothing else.
     local = text.str.contains(r"^-?\d+(?:,\d+)?$")
-    if not invalid_mask(local.set(~local, None), text).any():
+    if (present - local.sum()) * 10 <= present and not invalid_mask(
+            local.set(~local, None), text).any():
         if text.str.contains(r",(?:\d{1,2}|\d{4,})$").any():
             values = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
             return values.alias(name), "decimal comma"
