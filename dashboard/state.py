@@ -181,8 +181,12 @@ def page_context() -> PageContext:
 
     Every dashboard page calls this first, once per run.
     """
+    from dashboard.auth import require_login
     from retention_core.metrics.common import data_bounds, list_filter_options
 
+    # Streamlit runs a requested page's file directly (skipping app.py) until
+    # st.navigation has run once in the process, so the login gate must hold here too.
+    require_login(sidebar=False)
     ws, is_demo = active_workspace()
     options = cached(list_filter_options, ws)
     bounds = cached(data_bounds, ws)
