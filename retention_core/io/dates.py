@@ -133,13 +133,19 @@ def _null_int(n: int) -> pl.Series:
     return pl.repeat(None, n, dtype=pl.Int64, eager=True).alias("us")
 
 
+_YEAR_1000_US = -30610224000 * 1_000_000  # 1000-01-01 00:00 UTC
+
+
 def _epoch_us(parsed: pl.Series, check_year: bool) -> pl.Series:
     if parsed.dtype.time_zone is not None:
         parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    us = parsed.dt.epoch("us")
     if check_year:
         # "%Y" also reads a two-digit year ("1/2/10" -> year 10); no export has such years.
-        parsed = parsed.set(parsed.dt.year() < 1000, None)
-    return parsed.dt.epoch("us")
+        early = us < _YEAR_1000_US
+        if early.any():
+            us = us.set(early, None)
+    return us
 
 
 def _fast_parse(text: pl.Series, formats: list[str], check_year: bool
@@ -242,8 +248,17 @@ def _parse_ymd(text: pl.Series) -> tuple[pl.Series, pl.Series, str]:
 def _parse_dmy(text: pl.Series) -> tuple[pl.Series, pl.Series, str]:
     # Matching without capture groups keeps this a fast automaton scan.
     low, high = r"0?[1-9]|1[0-2]", r"1[3-9]|[2-9]\d"
-    day_votes = int(text.str.contains(rf"^(?:{high})[-/.](?:{low})[-/.]").sum())
-    month_votes = int(text.str.contains(rf"^(?:{low})[-/.](?:{high})[-/.]").sum())
+    day_proof, month_proof = (rf"^(?:{high})[-/.](?:{low})[-/.]",
+                              rf"^(?:{low})[-/.](?:{high})[-/.]")
+    day_votes = int(text.str.contains(day_proof).sum())
+    month_votes = None
+    if day_votes:
+        us, claimed = _parse_family(text, "dmy", day_first=True)
+        # A month-first proof can only be among the values day-first could not read.
+        unread = claimed.not_() | us.is_null()
+        month_votes = int(text.filter(unread).str.contains(month_proof).sum())
+    else:
+        month_votes = int(text.str.contains(month_proof).sum())
     s, time, tz, short = _shape(text, "dmy")
     year = "yy" if short else "yyyy"
     if day_votes or month_votes:
@@ -253,7 +268,8 @@ def _parse_dmy(text: pl.Series) -> tuple[pl.Series, pl.Series, str]:
         if day_votes and month_votes:
             note = (f" ({max(day_votes, month_votes)} values fit only this order; "
                     f"{min(day_votes, month_votes)} others are invalid)")
-        us, claimed = _parse_family(text, "dmy", day_first)
+        if not (day_first and day_votes):  # (day-first was read above)
+            us, claimed = _parse_family(text, "dmy", day_first)
     else:
         us, claimed = _parse_family(text, "dmy", day_first=True)
         day_first = True

@@ -232,21 +232,28 @@ def _parse_number_text(series: pl.Series) -> tuple[pl.Series, str]:
     """Values (Float64) of a text column of amounts, and how they were read."""
     name = series.name
     text = _as_text(series)
-    # Fast path: plain numbers ("1234.5", "-12", "1e-05") need no further work.
     present = text.len() - text.null_count()
-    direct = text.cast(pl.Float64, strict=False)
-    if not direct.is_finite().fill_null(True).all():
-        direct = direct.set(direct.is_infinite() | direct.is_nan(), None)
-    # (Missing markers are checked only when few values failed: many failures mean
-    # this is not a plain column, and the check would be wasted.)
-    if (present - direct.is_not_null().sum()) * 10 <= present and not invalid_mask(
-            direct, text).any():
-        return direct.alias(name), "number"
-    # Second fast path, the usual local export: "1234,5" / "-12,50" and nothing else.
-    local = text.str.contains(r"^-?\d+(?:,\d+)?$")
-    if (present - local.sum()) * 10 <= present and not invalid_mask(
-            local.set(~local, None), text).any():
-        if text.str.contains(r",(?:\d{1,2}|\d{4,})$").any():
+    # A sample tells which fast path can work; the full column then proves it (so the
+    # decision still rests on every value). Missing markers are checked only when few
+    # values failed: many failures mean this path is wrong, and the check is wasted.
+    sample = text.drop_nulls().head(1000)
+    sample_direct = sample.cast(pl.Float64, strict=False).is_not_null().mean() or 0.0
+    if sample_direct >= 0.9:
+        # Plain numbers ("1234.5", "-12", "1e-05") need no further work.
+        direct = text.cast(pl.Float64, strict=False)
+        if not direct.is_finite().fill_null(True).all():
+            direct = direct.set(direct.is_infinite() | direct.is_nan(), None)
+        if (present - direct.is_not_null().sum()) * 10 <= present and not invalid_mask(
+                direct, text).any():
+            return direct.alias(name), "number"
+    local_shape, comma_decimal = r"^-?\d+(?:,\d+)?$", r",(?:\d{1,2}|\d{4,})$"
+    if (sample.str.contains(local_shape).mean() or 0.0) >= 0.9:
+        # The usual local export: "1234,5" / "-12,50" and nothing else.
+        local = text.str.contains(local_shape)
+        if (present - local.sum()) * 10 <= present and not invalid_mask(
+                local.set(~local, None), text).any() and (
+                sample.str.contains(comma_decimal).any()
+                or text.str.contains(comma_decimal).any()):
             values = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
             return values.alias(name), "decimal comma"
     stripped = strip(text)
