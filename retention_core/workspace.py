@@ -73,13 +73,7 @@ def conform(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
     if unknown:
         raise InputError(f"{kind}: columns {unknown} are not part of the {kind} table")
     if kind == "orders" and "is_excluded" not in frame.columns:
-        status = frame.get_column("status") if "status" in frame.columns else None
-        excluded = (
-            status.str.to_lowercase().str.strip_chars().is_in(list(EXCLUDED_STATUSES)).fill_null(False)
-            if status is not None
-            else pl.Series([False] * frame.height)
-        )
-        frame = frame.with_columns(excluded.alias("is_excluded"))
+        frame = frame.with_columns(_excluded(frame).alias("is_excluded"))
     if kind == "events" and "event_id" not in frame.columns:
         frame = frame.with_columns(event_identity(frame).alias("event_id"))
     if kind == "events" and "raw_event" not in frame.columns and "stage" in frame.columns:
@@ -104,10 +98,29 @@ def conform(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
         if nulls:
             raise InputError(f"{kind}: required column {name!r} is empty in {nulls} row(s)")
     key = KEYS[kind]
-    dup = out.height - out.get_column(key).n_unique()
-    if dup:
-        raise InputError(f"{kind}: {dup} duplicated {key} value(s); each must be unique")
+    keys = out.get_column(key)
+    # Hashing first: distinct 64-bit hashes prove distinct keys at a quarter of the cost
+    # of comparing strings; only a collision (or a real duplicate) pays the exact count.
+    if keys.hash().n_unique() != out.height:
+        dup = out.height - keys.n_unique()
+        if dup:
+            raise InputError(f"{kind}: {dup} duplicated {key} value(s); each must be unique")
     return out
+
+
+def _excluded(orders: pl.DataFrame) -> pl.Series:
+    """``is_excluded`` from ``status`` (cancelled / refunded / ... in any case or spacing).
+
+    Decided once per distinct status, then looked up: a shop has a handful of statuses
+    and millions of orders.
+    """
+    if "status" not in orders.columns:
+        return pl.repeat(False, orders.height, dtype=pl.Boolean, eager=True)
+    status = orders.get_column("status").cast(pl.String)
+    distinct = status.unique()
+    hits = distinct.filter(
+        distinct.str.to_lowercase().str.strip_chars().is_in(list(EXCLUDED_STATUSES)))
+    return status.is_in(hits.implode()).fill_null(False)
 
 
 def event_identity(frame: pl.DataFrame) -> pl.Series:
@@ -146,10 +159,45 @@ def _upsert_sql(kind: str) -> dict[str, str]:
         ),
         "delete_changed": f"delete from {table} where {key} in (select {key} from changed_rows)",  # noqa: S608
         "insert_changed": f"insert into {table} ({cols}, import_id) select {cols}, $id from changed_rows",  # noqa: S608
+        "insert_all": f"insert into {table} ({cols}, import_id) select {cols}, $id from incoming_rows",  # noqa: S608
+        "is_empty": f"select not exists (select 1 from {table})",  # noqa: S608
         "delete_import": f"delete from {table} where import_id = $id",  # noqa: S608
         "delete_all": f"delete from {table}",  # noqa: S608
         "count": f"select count(*) from {table}",  # noqa: S608
     }
+
+
+def _record_import(cur: duckdb.DuckDBPyConnection, import_id: int, kind: str, file_name: str,
+                   file_hash: str, preset: str | None, rows: int, new: int, updated: int,
+                   report: dict[str, Any] | None) -> None:
+    cur.execute(
+        "insert into imports values ($id, $kind, $file, $at, $hash, $preset, $rows, "
+        "$new, $updated, $details)",
+        {"id": import_id, "kind": kind, "file": file_name,
+         "at": datetime.now(UTC).replace(tzinfo=None), "hash": file_hash,
+         "preset": preset, "rows": rows, "new": new, "updated": updated,
+         "details": json.dumps(report or {}, default=str)},
+    )
+
+
+def _arrow(frame: pl.DataFrame) -> Any:
+    """``frame`` as Arrow without copying: polars' string views are kept (DuckDB reads them);
+    the default conversion rewrites every string column (~0.1 s per million rows)."""
+    return frame.to_arrow(compat_level=pl.CompatLevel.newest())
+
+
+def _mount_on(cur: duckdb.DuckDBPyConnection, kind: str, frame: pl.DataFrame) -> None:
+    """Shadow table ``kind`` for this cursor with a temp view over ``frame``.
+
+    Temp objects come first in DuckDB's search path, also inside the views and macros of
+    the schema (``kept_orders``, ``scoped_orders``), so every query reads the frame.
+    """
+    if kind not in KINDS:
+        raise WorkspaceError(f"Unknown table {kind!r}")
+    source = f"mounted_{kind}"
+    cur.register(source, _arrow(frame))
+    cur.execute(f"create or replace temp view {quote_ident(kind)} as "  # noqa: S608
+                f"select * from {quote_ident(source)}")
 
 
 class Workspace:
@@ -170,6 +218,7 @@ class Workspace:
         self.path = str(path)
         self._lock = threading.RLock()
         self._local = threading.local()
+        self._mounted: dict[str, pl.DataFrame] = {}
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -186,6 +235,8 @@ class Workspace:
         cur = getattr(self._local, "cursor", None)
         if cur is None:
             cur = self._con.cursor()
+            for kind, frame in self._mounted.items():
+                _mount_on(cur, kind, frame)
             self._local.cursor = cur
         return cur
 
@@ -254,29 +305,56 @@ class Workspace:
         Rows whose key exists with identical values are left alone (idempotent
         re-import); rows whose key exists with other values are replaced.
         """
+        if kind in self._mounted:
+            raise WorkspaceError(f"the {kind} table is served from a frame and is read-only")
         staged = conform(kind, frame)
         sql = _upsert_sql(kind)
         with self.transaction() as cur:
             import_id = cur.execute("select coalesce(max(import_id), 0) + 1 from imports").fetchall()[0][0]
-            cur.register("incoming_rows", staged)
+            cur.register("incoming_rows", _arrow(staged))
             try:
-                cur.execute(sql["stage_changes"])
-                new, updated = cur.execute(sql["count_changes"]).fetchall()[0]
-                cur.execute(sql["delete_changed"])
-                cur.execute(sql["insert_changed"], {"id": import_id})
-                cur.execute("drop table changed_rows")
+                if cur.execute(sql["is_empty"]).fetchall()[0][0]:
+                    # First import of this kind: nothing to compare with, so no EXCEPT
+                    # over every row (half the time of a 10M-row import).
+                    cur.execute(sql["insert_all"], {"id": import_id})
+                    new, updated = staged.height, 0
+                else:
+                    cur.execute(sql["stage_changes"])
+                    new, updated = cur.execute(sql["count_changes"]).fetchall()[0]
+                    cur.execute(sql["delete_changed"])
+                    cur.execute(sql["insert_changed"], {"id": import_id})
+                    cur.execute("drop table changed_rows")
             finally:
                 cur.unregister("incoming_rows")
-            cur.execute(
-                "insert into imports values ($id, $kind, $file, $at, $hash, $preset, $rows, "
-                "$new, $updated, $details)",
-                {"id": import_id, "kind": kind, "file": file_name,
-                 "at": datetime.now(UTC).replace(tzinfo=None), "hash": file_hash,
-                 "preset": preset, "rows": staged.height, "new": new, "updated": updated,
-                 "details": json.dumps(report or {}, default=str)},
-            )
+            _record_import(cur, import_id, kind, file_name, file_hash, preset, staged.height,
+                           new, updated, report)
         return ImportResult(import_id, kind, staged.height, new, updated,
                             staged.height - new - updated)
+
+    def mount_frame(self, kind: Kind, frame: pl.DataFrame, *, file_name: str,
+                    file_hash: str = "", preset: str | None = None,
+                    report: dict[str, Any] | None = None) -> ImportResult:
+        """Serve the canonical rows of ``kind`` straight from ``frame``, without copying them.
+
+        For throw-away in-memory workspaces (the CLI reading files): the rows are checked
+        and typed as by :meth:`import_frame` (:func:`conform`), the import is recorded,
+        and the table ``kind`` is then a view over the frame in every cursor of this
+        workspace (Arrow scan, no copy into DuckDB's storage). The table must be empty and
+        is read-only afterwards. Mount before handing the workspace to other threads.
+        """
+        if self.path != ":memory:":
+            raise WorkspaceError("only an in-memory workspace can serve a table from a frame")
+        if kind in self._mounted or self.has(kind):
+            raise WorkspaceError(f"the {kind} table already holds rows; cannot mount a frame")
+        staged = conform(kind, frame)
+        with self.transaction() as cur:
+            import_id = cur.execute("select coalesce(max(import_id), 0) + 1 from imports").fetchall()[0][0]
+            _record_import(cur, import_id, kind, file_name, file_hash, preset, staged.height,
+                           staged.height, 0, report)
+        staged = staged.with_columns(pl.lit(import_id, dtype=pl.Int32).alias("import_id"))
+        self._mounted[kind] = staged
+        _mount_on(self.cursor(), kind, staged)
+        return ImportResult(import_id, kind, staged.height, staged.height, 0, 0)
 
     def list_imports(self) -> pl.DataFrame:
         """One row per import, newest first, with the rows it still owns."""

@@ -76,7 +76,7 @@ def open_sources(args: argparse.Namespace, *, need: tuple[str, ...] = ()) -> Wor
         mapping = parse_pairs(args.map, "--map")
         stage_map = parse_pairs(args.stage_map, "--stage-map")
         for kind, paths in files.items():
-            if paths:
+            if paths and not (kind == "orders" and _mount_canonical_orders(ws, paths, args)):
                 ingest_files(ws, paths, kind=kind, preset=args.preset, mapping=mapping,
                              stage_map=stage_map, survey=args.survey)
     elif args.workspace:
@@ -92,6 +92,26 @@ def open_sources(args: argparse.Namespace, *, need: tuple[str, ...] = ()) -> Wor
         raise InputError(f"this command needs {' and '.join(missing)} data; "
                          f"pass --{missing[0]} FILE")
     return ws
+
+
+def _mount_canonical_orders(ws: Workspace, paths: list[Path], args: argparse.Namespace) -> bool:
+    """Serve one already-canonical orders Parquet file without the import pipeline.
+
+    True when done; False when the file needs the pipeline (any option given, several
+    files, or values the pipeline would change: see :mod:`retention_core.commands._canonical`).
+    """
+    if len(paths) != 1 or args.map or args.preset:
+        return False
+    from retention_core.commands._canonical import read_canonical_orders
+
+    frame = read_canonical_orders(paths[0])
+    if frame is None:
+        return False
+    try:
+        ws.mount_frame("orders", frame, file_name=paths[0].name)
+    except InputError:  # repeated order ids (line items): the pipeline combines them
+        return False
+    return True
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks (issue 9); see benchmarks/README.md."""

@@ -1,0 +1,209 @@
+"""The speed-ups of issue 9 change no result.
+
+- a first import into an empty table (plain insert) stores what the upsert would;
+- ``Workspace.mount_frame`` (the CLI's no-copy table) answers every query like an import;
+- the CLI's canonical-Parquet fast path gives exactly the rows of the import pipeline, and
+  steps aside for every file the pipeline would change (property test on dirty values);
+- ``is_excluded`` decided per distinct status equals the row-by-row rule.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from retention_core.cli import main
+from retention_core.commands._canonical import read_canonical_orders
+from retention_core.errors import InputError, WorkspaceError
+from retention_core.ingest import prepare_import
+from retention_core.schema import EXCLUDED_STATUSES
+from retention_core.workspace import Workspace, conform
+
+
+def _orders(n: int = 6) -> pl.DataFrame:
+    start = datetime(2026, 1, 5, 9)
+    return pl.DataFrame({
+        "order_id": [f"o{i}" for i in range(n)],
+        "customer_id": [f"c{i % 3}" if i != 4 else None for i in range(n)],
+        "ordered_at": [start + timedelta(days=20 * i) for i in range(n)],
+        "revenue": [10.0 + i for i in range(n)],
+        "status": ["paid", "cancelled", "paid", "refunded", "paid", "paid"][:n],
+        "channel": ["web", "ads", "web", "web", "email", "ads"][:n],
+    })
+
+
+def _stored(ws: Workspace) -> list[tuple]:
+    return ws.cursor().execute(
+        "select * exclude (import_id) from orders order by order_id").fetchall()
+
+
+# -- workspace ------------------------------------------------------------------------
+
+
+def test_first_import_inserts_what_an_upsert_stores():
+    frame = _orders()
+    fresh = Workspace.from_frames(orders=frame)
+    # the same rows through the compare-and-replace path: import into a non-empty table
+    upserted = Workspace.from_frames(orders=frame.head(1))
+    result = upserted.import_frame("orders", frame, file_name="all.csv")
+    assert (result.new, result.updated, result.unchanged) == (5, 0, 1)
+    assert _stored(fresh) == _stored(upserted)
+    first = fresh.list_imports().row(0, named=True)
+    assert (first["rows_imported"], first["rows_new"], first["rows_updated"]) == (6, 6, 0)
+    again = fresh.import_frame("orders", frame, file_name="again.csv")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 6)
+
+
+def test_mounted_frame_answers_like_an_import():
+    frame = _orders()
+    imported = Workspace.from_frames(orders=frame)
+    mounted = Workspace(":memory:")
+    result = mounted.mount_frame("orders", frame, file_name="orders.parquet")
+    assert (result.rows, result.new) == (6, 6)
+    assert _stored(mounted) == _stored(imported)
+    for sql in ("select count(*), sum(revenue) from kept_orders",
+                "select count(*) from scoped_orders(null, null, ['web'], null, null)"):
+        assert mounted.cursor().execute(sql).fetchall() == imported.cursor().execute(sql).fetchall()
+    assert mounted.counts()["orders"] == 6
+    assert mounted.list_imports().get_column("rows_owned").to_list() == [6]
+
+
+def test_mounted_frame_is_seen_by_other_threads_cursors():
+    import threading
+
+    ws = Workspace(":memory:")
+    ws.mount_frame("orders", _orders(), file_name="orders.parquet")
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(ws.counts()["orders"]))
+    thread.start()
+    thread.join()
+    assert seen == [6]
+
+
+def test_mount_is_refused_where_it_cannot_hold(tmp_path: Path):
+    with Workspace(tmp_path / "ws.duckdb") as on_disk, pytest.raises(WorkspaceError):
+        on_disk.mount_frame("orders", _orders(), file_name="x")
+    ws = Workspace.from_frames(orders=_orders())
+    with pytest.raises(WorkspaceError, match="already holds rows"):
+        ws.mount_frame("orders", _orders(), file_name="x")
+    mounted = Workspace(":memory:")
+    mounted.mount_frame("orders", _orders(), file_name="x")
+    with pytest.raises(WorkspaceError, match="read-only"):
+        mounted.import_frame("orders", _orders(), file_name="y")
+    twice = pl.concat([_orders(), _orders().head(1)])
+    with pytest.raises(InputError, match="1 duplicated order_id"):
+        Workspace(":memory:").mount_frame("orders", twice, file_name="x")
+
+
+def test_duplicate_keys_are_still_found_after_the_hash_check():
+    frame = pl.concat([_orders(), _orders().slice(2, 2)])
+    with pytest.raises(InputError, match="2 duplicated order_id"):
+        conform("orders", frame)
+
+
+@given(st.lists(st.sampled_from(["paid", "Cancelled", " refunded ", "REFUNDED", "voided",
+                                 "failed", "canceled", "cancel", "", "wc-cancelled", None]),
+                min_size=1, max_size=40))
+def test_excluded_per_distinct_status_matches_the_row_rule(statuses):
+    frame = pl.DataFrame({"order_id": [str(i) for i in range(len(statuses))],
+                          "ordered_at": [datetime(2026, 1, 1)] * len(statuses),
+                          "revenue": [1.0] * len(statuses),
+                          "status": pl.Series(statuses, dtype=pl.String)})
+    expected = [s is not None and s.strip().lower() in EXCLUDED_STATUSES for s in statuses]
+    assert conform("orders", frame).get_column("is_excluded").to_list() == expected
+
+
+def test_no_status_column_means_nothing_is_excluded():
+    frame = _orders().drop("status")
+    assert not conform("orders", frame).get_column("is_excluded").any()
+
+
+# -- the CLI's canonical Parquet path ---------------------------------------------------
+
+
+def _pipeline(path: Path) -> pl.DataFrame:
+    return prepare_import(path, kind="orders").frame.sort("order_id")
+
+
+def _fast(path: Path) -> pl.DataFrame | None:
+    frame = read_canonical_orders(path)
+    return None if frame is None else conform("orders", frame).sort("order_id")
+
+
+def test_clean_canonical_parquet_takes_the_fast_path_with_the_pipelines_rows(tmp_path):
+    path = tmp_path / "orders.parquet"
+    _orders().with_columns(pl.col("ordered_at").dt.replace_time_zone("Europe/Warsaw"),
+                           pl.col("revenue").cast(pl.Float32)).write_parquet(path)
+    fast = _fast(path)
+    assert fast is not None
+    assert_frame_equal(fast, _pipeline(path))
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("order_id", " o1"),              # trimmed by the pipeline
+    ("customer_id", "Ann@Shop.com"),  # e-mails are lower-cased
+    ("customer_id", "17850.0"),       # float-looking ids lose ".0"
+    ("customer_id", "NA"),            # a missing-value marker
+    ("status", "Cancelled"),          # statuses are normalised
+    ("status", "wc-completed"),
+    ("channel", "web "),
+    ("channel", "-"),
+])
+def test_values_the_pipeline_would_change_take_the_pipeline(tmp_path, column, value):
+    path = tmp_path / "orders.parquet"
+    frame = _orders()
+    frame.with_columns(pl.when(pl.int_range(pl.len()) == 1).then(pl.lit(value))
+                       .otherwise(pl.col(column)).alias(column)).write_parquet(path)
+    assert read_canonical_orders(path) is None
+
+
+@pytest.mark.parametrize("change", [
+    lambda f: f.rename({"channel": "Channel"}),           # not the canonical name
+    lambda f: f.with_columns(pl.col("revenue").cast(pl.String)),  # text amounts
+    lambda f: f.with_columns(pl.lit(3).alias("quantity")),        # a field beyond the table
+    lambda f: f.with_columns(pl.lit(None, dtype=pl.Datetime("us")).alias("ordered_at")),
+])
+def test_unusual_files_take_the_pipeline(tmp_path, change):
+    path = tmp_path / "orders.parquet"
+    change(_orders()).write_parquet(path)
+    assert read_canonical_orders(path) is None
+
+
+def test_cli_on_line_items_combines_them_like_the_csv(tmp_path, capsys):
+    lines = pl.concat([_orders(), _orders().slice(0, 1).with_columns(pl.lit(5.0).alias("revenue"))])
+    lines.write_parquet(tmp_path / "orders.parquet")
+    lines.write_csv(tmp_path / "orders.csv")
+    answers = []
+    for name in ("orders.parquet", "orders.csv"):
+        assert main(["retention", "--orders", str(tmp_path / name), "--json"]) == 0
+        answers.append(json.loads(capsys.readouterr().out))
+    assert answers[0] == answers[1]
+
+
+_TEXT = st.one_of(st.none(), st.sampled_from(["a", "b@x.io", "B@X.io", " a", "a ", "NA", "n/a",
+                                              "-", "12.0", "12", "\u00a0c", "null", "x y"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_TEXT, st.sampled_from(["paid", "Cancelled", "refunded", " paid"]),
+                               _TEXT), min_size=1, max_size=12))
+def test_fast_path_never_differs_from_the_pipeline(tmp_path, rows):
+    path = tmp_path / "orders.parquet"
+    pl.DataFrame({
+        "order_id": [f"o{i}" for i in range(len(rows))],
+        "customer_id": pl.Series([r[0] for r in rows], dtype=pl.String),
+        "ordered_at": [datetime(2026, 1, 1) + timedelta(days=i) for i in range(len(rows))],
+        "revenue": [1.5 * i for i in range(len(rows))],
+        "status": [r[1] for r in rows],
+        "country": pl.Series([r[2] for r in rows], dtype=pl.String),
+    }).write_parquet(path)
+    fast = _fast(path)
+    if fast is not None:
+        assert_frame_equal(fast, _pipeline(path))
