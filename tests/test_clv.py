@@ -317,6 +317,9 @@ def test_default_calibration_end():
     assert clv.default_calibration_end(date(2020, 1, 1), date(2026, 1, 1)) == date(2025, 1, 1)
     assert clv.default_calibration_end(date(2026, 1, 1), date(2026, 4, 1)) == date(2026, 3, 2)
     assert clv.default_calibration_end(date(2026, 1, 1), date(2026, 1, 1)) == date(2026, 1, 1)
+    # 35 days of orders (a short real export): a third would leave only 24 days to fit
+    # on, so the calibration keeps the 28 days the models need and the holdout is 7 days
+    assert clv.default_calibration_end(date(2023, 4, 27), date(2023, 6, 1)) == date(2023, 5, 25)
 
 
 # -- charts ------------------------------------------------------------------------------------------

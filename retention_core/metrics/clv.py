@@ -63,9 +63,12 @@ def order_date_bounds(con: duckdb.DuckDBPyConnection,
 
 def default_calibration_end(first: date, last: date) -> date:
     """A calibration end that leaves the last third of the history, at most a year, as the
-    holdout for validation."""
+    holdout for validation, while keeping the ``MIN_HISTORY_DAYS`` the models need in the
+    calibration window whenever the data is that long (a short export then gets a short
+    holdout rather than a default that cannot be fitted)."""
     span = (last - first).days
-    return last - timedelta(days=min(365, span // 3))
+    end = last - timedelta(days=min(365, span // 3))
+    return min(last, max(end, first + timedelta(days=MIN_HISTORY_DAYS)))
 
 
 # -- RFM summary -------------------------------------------------------------------------
