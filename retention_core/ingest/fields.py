@@ -55,7 +55,7 @@ def raw_text(series: pl.Series) -> pl.Series:
 
 
 def _no_invalid(series: pl.Series) -> pl.Series:
-    return pl.Series(series.name, [False] * series.len(), dtype=pl.Boolean)
+    return pl.repeat(False, series.len(), dtype=pl.Boolean, eager=True).alias(series.name)
 
 
 def as_utc_naive(values: pl.Series) -> pl.Series:
