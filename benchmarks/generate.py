@@ -194,7 +194,7 @@ def generate_events(sizes: Sizes, seed: int) -> pl.DataFrame:
     """Funnel events: sessions view -> add_to_cart -> checkout -> purchase with drop-offs."""
     rng = np.random.default_rng(seed + 2)
     target = sizes.events
-    sessions = max(1, int(target / 1.75))
+    sessions = int(target / 1.5) + 10  # ~1.65 events a session: enough, then cut to size
     device = _pick(rng, DEVICES, sessions)
     mobile = (device == "mobile").to_numpy()
     # how far each session gets (0 = view only .. 3 = purchase); mobile abandons more

@@ -1,0 +1,235 @@
+"""Warm path: what a click costs on a 10M-order workspace (issue 9).
+
+For every dashboard page:
+
+1. The page runs in Streamlit's ``AppTest`` (``RETENTION_WORKSPACE`` = the big workspace).
+   Every ``dashboard.state.cached`` call the page makes is recorded (function, arguments).
+2. **In-process core time**: the recorded calls are replayed directly,
+   ``fn(ws.cursor(), *args)``, with the global filters replaced by each of
+   :data:`VARIANTS` (a filter changed: a channel, a country, a device, the last year, two
+   at once); the page's time is the sum of its calls; median over the variants.
+   Target: < 300 ms per page.
+3. **AppTest rerun with a filter changed**: the sidebar filter widgets are set to each
+   variant and the page reruns (cache misses, charts built, elements serialised); median.
+   Target: < 1 s.
+4. **Cache hits**: the page reruns with nothing changed; every ``cached`` call is timed
+   (the ``st.cache_data`` lookup). Target: < 50 ms per hit (the worst hit is reported),
+   and the whole rerun time is shown too.
+
+    python -m benchmarks.bench_warm                  # 10M orders (workspace built if missing)
+    python -m benchmarks.bench_warm --orders 20000 --pages 2_retention   # smoke size
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks._common import DATA_DIR, ROOT, fmt_seconds, machine
+
+PAGES = ("1_overview", "2_retention", "3_customer_value", "4_satisfaction", "5_cart_funnel")
+CORE_TARGET, RERUN_TARGET, HIT_TARGET = 0.3, 1.0, 0.05
+
+
+@dataclass
+class Call:
+    fn: Any
+    args: tuple
+    kwargs: dict
+    seconds: float
+
+
+@dataclass
+class Recorder:
+    """Wraps ``dashboard.state.cached`` and records every call of a page run."""
+
+    calls: list[Call] = field(default_factory=list)
+
+    def install(self) -> None:
+        from dashboard import state
+
+        original = state.cached.__wrapped__ if hasattr(state.cached, "__wrapped__") \
+            else state.cached
+
+        def recording(fn, ws, *args, **kwargs):
+            started = time.perf_counter()
+            out = original(fn, ws, *args, **kwargs)
+            self.calls.append(Call(fn, args, kwargs, time.perf_counter() - started))
+            return out
+
+        recording.__wrapped__ = original  # type: ignore[attr-defined]
+        state.cached = recording
+
+    def take(self) -> list[Call]:
+        calls, self.calls = self.calls, []
+        return calls
+
+
+def variants(ws) -> list[tuple[str, Any, dict]]:
+    """(label, Filters, sidebar widget values) for each filter change measured."""
+    from retention_core.filters import Filters
+    from retention_core.metrics.common import data_bounds, list_filter_options
+
+    options = list_filter_options(ws.cursor())
+    first, last = data_bounds(ws.cursor())
+    year_start = max(first, last - timedelta(days=364))
+    out = []
+    channel = options["channel"][:1]
+    country = options["country"][1:2] or options["country"][:1]
+    device = [d for d in options["device"] if d == "mobile"] or options["device"][:1]
+    if channel:
+        out.append((f"channel={channel[0]}", Filters(channels=tuple(channel)),
+                    {"flt_channel": channel}))
+    if country:
+        out.append((f"country={country[0]}", Filters(countries=tuple(country)),
+                    {"flt_country": country}))
+    if device:
+        out.append((f"device={device[0]}", Filters(devices=tuple(device)),
+                    {"flt_device": device}))
+    out.append((f"{year_start}..{last}", Filters(start=year_start, end=last),
+                {"flt_dates": (year_start, last)}))
+    if channel and device:
+        out.append((f"channel={channel[0]}+device={device[0]}",
+                    Filters(channels=tuple(channel), devices=tuple(device)),
+                    {"flt_channel": channel, "flt_device": device}))
+    return out
+
+
+def _with_filters(values: tuple, filters) -> tuple:
+    from retention_core.filters import Filters
+
+    return tuple(filters if isinstance(v, Filters) else v for v in values)
+
+
+def replay(ws, calls: list[Call], filters) -> float:
+    """Seconds to run the page's core calls directly with ``filters``."""
+    started = time.perf_counter()
+    for call in calls:
+        kwargs = dict(zip(call.kwargs, _with_filters(tuple(call.kwargs.values()), filters),
+                          strict=True))
+        call.fn(ws.cursor(), *_with_filters(call.args, filters), **kwargs)
+    return time.perf_counter() - started
+
+
+def _set_filters(at, widgets: dict[str, Any]) -> None:
+    defaults = {"flt_channel": [], "flt_country": [], "flt_device": []}
+    for key, value in {**defaults, **widgets}.items():
+        if key == "flt_dates":
+            at.date_input(key=key).set_value(value)
+        else:
+            at.multiselect(key=key).set_value(value)
+
+
+def _reset_dates(at, bounds) -> None:
+    at.date_input(key="flt_dates").set_value(bounds)
+
+
+@dataclass
+class PageResult:
+    page: str
+    first_load: float
+    calls: int
+    core: list[float]
+    reruns: list[float]
+    hit_rerun: float
+    worst_hit: float
+    slowest_calls: list[tuple[str, float]]
+
+
+def measure_page(page: str, ws, chosen: list, recorder: Recorder) -> PageResult:
+    from streamlit.testing.v1 import AppTest
+
+    from retention_core.metrics.common import data_bounds
+
+    bounds = data_bounds(ws.cursor())
+    started = time.perf_counter()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900).run()
+    first_load = time.perf_counter() - started  # the default page (overview)
+    recorder.take()
+    started = time.perf_counter()
+    at.switch_page(f"pages/{page}.py").run()
+    if page != PAGES[0]:
+        first_load = time.perf_counter() - started
+    if at.exception:
+        raise SystemExit(f"{page}: {at.exception}")
+    calls = [c for c in recorder.take()
+             if c.fn.__name__ not in ("list_filter_options", "data_bounds")]
+    core, reruns = [], []
+    per_call: dict[str, list[float]] = {}
+    for _label, filters, widgets in chosen:
+        core.append(replay(ws, calls, filters))
+        for call in calls:  # per call, for the report of where the time goes
+            one = replay(ws, [call], filters)
+            per_call.setdefault(call.fn.__name__, []).append(one)
+        _reset_dates(at, bounds)
+        _set_filters(at, widgets)
+        started = time.perf_counter()
+        at.run()
+        reruns.append(time.perf_counter() - started)
+        if at.exception:
+            raise SystemExit(f"{page} with {widgets}: {at.exception}")
+    recorder.take()
+    started = time.perf_counter()
+    at.run()  # nothing changed: every cached call hits
+    hit_rerun = time.perf_counter() - started
+    hits = recorder.take()
+    slowest = sorted(((n, statistics.median(v)) for n, v in per_call.items()),
+                     key=lambda x: -x[1])[:3]
+    return PageResult(page, first_load, len(calls), core, reruns, hit_rerun,
+                      max((c.seconds for c in hits), default=0.0), slowest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--orders", type=lambda s: int(s.replace("_", "")), default=10_000_000)
+    p.add_argument("--pages", default=",".join(PAGES), help="comma-separated page names")
+    p.add_argument("--variants", type=int, default=5, help="how many filter changes to time")
+    p.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    args = p.parse_args(argv)
+
+    from benchmarks.build_workspace import build_workspace
+
+    path = build_workspace(args.orders, args.data_dir)
+    os.environ["RETENTION_WORKSPACE"] = str(path)
+    sys.path.insert(0, str(ROOT))
+    from retention_core.workspace import Workspace
+
+    recorder = Recorder()
+    recorder.install()
+    ws = Workspace(path)  # the configuration the app opens it with (one DuckDB instance)
+    chosen = variants(ws)[: args.variants]
+    results = []
+    for page in args.pages.split(","):
+        results.append(measure_page(page, ws, chosen, recorder))
+        r = results[-1]
+        print(f"  ... {page}: core {fmt_seconds(statistics.median(r.core))}", file=sys.stderr)
+    ws.close()
+
+    print(f"warm path, {args.orders:,}-order workspace, filter changes: "
+          f"{'; '.join(v[0] for v in chosen)}; {machine()}")
+    header = (f"  {'page':<18} {'calls':>5} {'core median':>12} {'AppTest rerun':>14} "
+              f"{'hit rerun':>10} {'worst hit':>10} {'first load':>11}")
+    print(header)
+    ok = True
+    for r in results:
+        core, rerun = statistics.median(r.core), statistics.median(r.reruns)
+        ok &= core < CORE_TARGET and rerun < RERUN_TARGET and r.worst_hit < HIT_TARGET
+        print(f"  {r.page:<18} {r.calls:>5} {fmt_seconds(core):>12} {fmt_seconds(rerun):>14} "
+              f"{fmt_seconds(r.hit_rerun):>10} {fmt_seconds(r.worst_hit):>10} "
+              f"{fmt_seconds(r.first_load):>11}")
+        print("      slowest calls: " + ", ".join(f"{n} {fmt_seconds(s)}"
+                                                  for n, s in r.slowest_calls))
+    print(f"  targets: core < 300 ms, rerun < 1 s, cache hit < 50 ms: "
+          f"{'PASS' if ok else 'FAIL'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

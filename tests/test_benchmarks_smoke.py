@@ -1,0 +1,81 @@
+"""Every benchmark script runs on a tiny data set and prints its figures (no timing asserted).
+
+The scripts are what ``benchmarks/README.md`` quotes; this keeps them runnable as the code
+under them changes. Data go to a temporary folder, never to ``benchmarks/data``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURE = r"\d+(\.\d+)? (ms|s)"
+
+
+def _run(*args: str, timeout: int = 600) -> str:
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_generate_writes_seeded_realistic_files(tmp_path):
+    out = _run("benchmarks.generate", "--orders", "5000", "--out", str(tmp_path))
+    assert "orders_5000.parquet" in out and "events_5000.csv" in out
+    orders = pl.read_parquet(tmp_path / "orders_5000.parquet")
+    assert orders.height == 5000
+    assert orders.get_column("order_id").n_unique() == 5000
+    per_customer = orders.drop_nulls("customer_id").group_by("customer_id").len()
+    assert per_customer.height <= 1000
+    one_timers = (per_customer.get_column("len") == 1).mean()
+    assert 0.5 < one_timers < 0.8  # SPEC: "more than 60% of customers buy only once"
+    csv = pl.read_csv(tmp_path / "orders_5000.csv", try_parse_dates=True)
+    assert csv.height == 5000 and csv.columns == orders.columns
+    again = tmp_path / "again"
+    _run("benchmarks.generate", "--orders", "5000", "--out", str(again), "--kinds", "orders",
+         "--formats", "parquet")
+    assert pl.read_parquet(again / "orders_5000.parquet").equals(orders)  # seeded
+    events = pl.read_parquet(tmp_path / "events_5000.parquet")
+    assert events.height == 5000
+    assert set(events.get_column("stage").unique()) <= {"view", "add_to_cart", "checkout",
+                                                        "purchase"}
+
+
+def test_cold_retention_benchmark_verifies_and_prints_three_medians(tmp_path):
+    out = _run("benchmarks.bench_cold_retention", "--orders", "3000", "--runs", "1",
+               "--verify-orders", "3000", "--data-dir", str(tmp_path))
+    assert re.search(r"verified: cli, duckdb and pandas give the same [\d,]+ cells", out)
+    for name in ("cli", "duckdb", "pandas"):
+        assert re.search(rf"^  {name} +{FIGURE}  peak", out, re.M), out
+    assert "cli / duckdb = " in out and "pandas / cli = " in out
+
+
+def test_import_benchmark_prints_both_times_and_the_peak(tmp_path):
+    out = _run("benchmarks.bench_import", "--orders", "3000", "--runs", "1",
+               "--data-dir", str(tmp_path))
+    for name in ("ingest", "duckdb"):
+        assert re.search(rf"^  {name} +{FIGURE}  peak +\d+ MiB", out, re.M), out
+    assert "ingest / duckdb = " in out and "ingest peak = " in out
+
+
+def test_warm_benchmark_prints_every_page(tmp_path):
+    out = _run("benchmarks.bench_warm", "--orders", "3000", "--variants", "1",
+               "--data-dir", str(tmp_path))
+    for page in ("1_overview", "2_retention", "3_customer_value", "4_satisfaction",
+                 "5_cart_funnel"):
+        assert re.search(rf"^  {page} +\d+ +{FIGURE} +{FIGURE} +{FIGURE} +{FIGURE}", out,
+                         re.M), out
+    assert "targets: core < 300 ms" in out
+
+
+def test_models_benchmark_fits_the_generated_shop(tmp_path):
+    out = _run("benchmarks.bench_models", "--orders", "20000", "--runs", "1",
+               "--data-dir", str(tmp_path))
+    assert re.search(rf"fit +{FIGURE}", out), out
+    assert re.search(r"customers [\d,]+ \(repeat buyers [\d,]+\)", out)
+    assert "parameters: r=" in out
