@@ -54,7 +54,8 @@ def _cached_call(fn_path: str, ws_path: str, version: int, args: tuple, kwargs: 
     module, _, name = fn_path.rpartition(".")
     fn = getattr(importlib.import_module(module), name)
     ws = _workspace_by_path(ws_path)
-    return fn(ws.cursor(), *args, **dict(kwargs))
+    with ws.snapshot() as cur:
+        return fn(cur, *args, **dict(kwargs))
 
 
 def cached(fn: Callable[..., Any], ws: Workspace, *args: Any, **kwargs: Any) -> Any:

@@ -92,7 +92,11 @@ def conform(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
             exprs.append(col.cast(dtype).alias(name))
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
-    out = frame.select(exprs)
+    try:
+        out = frame.select(exprs)
+    except pl.exceptions.PolarsError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{kind}: a value cannot be stored in the {kind} table ({reason})") from None
     for name in REQUIRED[kind]:
         nulls = out.get_column(name).null_count()
         if nulls:
@@ -165,6 +169,18 @@ def _upsert_sql(kind: str) -> dict[str, str]:
         "delete_all": f"delete from {table}",  # noqa: S608
         "count": f"select count(*) from {table}",  # noqa: S608
     }
+
+
+def _next_import_id(cur: duckdb.DuckDBPyConnection) -> int:
+    """A new import number, never reused (deleting the newest import must not let a
+    later one take its number: another session may be about to delete by number)."""
+    cur.execute("insert into meta values ('last_import_id', '0') on conflict do nothing")
+    rows = cur.execute(
+        "update meta set value = cast(greatest(cast(value as bigint), "
+        "(select coalesce(max(import_id), 0) from imports)) + 1 as varchar) "
+        "where key = 'last_import_id' returning value"
+    ).fetchall()
+    return int(rows[0][0])
 
 
 def _record_import(cur: duckdb.DuckDBPyConnection, import_id: int, kind: str, file_name: str,
@@ -280,6 +296,25 @@ class Workspace:
     def has(self, kind: Kind) -> bool:
         return self.counts()[kind] > 0
 
+    @contextmanager
+    def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run several reads on one consistent state (one read transaction).
+
+        Without it, a page made of several queries could mix the states before and
+        after an import that commits in between. Nested use joins the outer snapshot.
+        """
+        cur = self.cursor()
+        if getattr(self._local, "in_snapshot", False):
+            yield cur
+            return
+        cur.execute("begin transaction")
+        self._local.in_snapshot = True
+        try:
+            yield cur
+        finally:
+            self._local.in_snapshot = False
+            cur.execute("rollback")  # nothing to keep: reads only
+
     # -- imports ----------------------------------------------------------------------
 
     @contextmanager
@@ -310,7 +345,7 @@ class Workspace:
         staged = conform(kind, frame)
         sql = _upsert_sql(kind)
         with self.transaction() as cur:
-            import_id = cur.execute("select coalesce(max(import_id), 0) + 1 from imports").fetchall()[0][0]
+            import_id = _next_import_id(cur)
             cur.register("incoming_rows", _arrow(staged))
             try:
                 if cur.execute(sql["is_empty"]).fetchall()[0][0]:
@@ -348,7 +383,7 @@ class Workspace:
             raise WorkspaceError(f"the {kind} table already holds rows; cannot mount a frame")
         staged = conform(kind, frame)
         with self.transaction() as cur:
-            import_id = cur.execute("select coalesce(max(import_id), 0) + 1 from imports").fetchall()[0][0]
+            import_id = _next_import_id(cur)
             _record_import(cur, import_id, kind, file_name, file_hash, preset, staged.height,
                            staged.height, 0, report)
         staged = staged.with_columns(pl.lit(import_id, dtype=pl.Int32).alias("import_id"))

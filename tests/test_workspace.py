@@ -145,3 +145,34 @@ def test_default_path_honours_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("RETENTION_WORKSPACE")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_workspace_path() == tmp_path / "retention-dashboard" / "workspace.duckdb"
+
+
+def test_import_numbers_are_never_reused():
+    ws = Workspace(":memory:")
+    first = ws.import_frame("orders", WEEK1, file_name="a")
+    second = ws.import_frame("orders", WEEKS12, file_name="b")
+    ws.delete_import(second.import_id)
+    third = ws.import_frame("orders", WEEKS12, file_name="c")
+    assert first.import_id < second.import_id < third.import_id
+
+
+def test_a_snapshot_reads_one_state_while_another_thread_imports(tmp_path):
+    import threading
+
+    ws = Workspace(tmp_path / "ws.duckdb")
+    ws.import_frame("orders", WEEK1, file_name="a")
+    with ws.snapshot() as cur:
+        before = cur.execute("select count(*) from orders").fetchall()
+        done = threading.Thread(target=ws.import_frame, args=("orders", WEEKS12),
+                                kwargs={"file_name": "b"})
+        done.start()
+        done.join()
+        # the other thread's import has committed, but this snapshot still sees the old state
+        assert cur.execute("select count(*) from orders").fetchall() == before
+    assert ws.cursor().execute("select count(*) from orders").fetchall() == [(4,)]
+
+
+def test_a_value_that_cannot_be_stored_is_an_input_error():
+    bad = WEEK1.with_columns(pl.Series("revenue", ["ten", "20", "5"]))
+    with pytest.raises(InputError, match="cannot be stored"):
+        conform("orders", bad)
