@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt
-.venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+.venv/bin/python -m pip install --quiet --no-deps -e .
 
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   SUDO=""
