@@ -90,3 +90,21 @@ def test_cli_bad_input(tmp_path, capsys):
     assert "no data given" in capsys.readouterr().err
     assert main(["kpis", "--orders", str(tmp_path / "missing.csv"), "--json"]) == 2
     assert main(["kpis", "--orders", str(tmp_path / "missing.csv"), "--as-of", "yesterday"]) == 2
+
+
+def test_a_preset_and_map_go_to_the_files_they_fit(tmp_path, capsys):
+    # a Shopify-shaped orders file next to a plain survey file: --preset shopify and
+    # --map comment=remark each belong to one of them
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "Name,Email,Financial Status,Total,Refunded Amount,Created at,Lineitem name\n"
+        "#1,a@x.io,paid,10.00,0,2026-03-02 10:00:00 +0100,Mug\n"
+        "#2,a@x.io,paid,20.00,0,2026-03-09 10:00:00 +0100,Mug\n", encoding="utf-8")
+    surveys = tmp_path / "answers.csv"
+    surveys.write_text("response_id,score,remark\nr1,10,great\nr2,3,slow\n", encoding="utf-8")
+    code = main(["kpis", "--orders", str(orders), "--surveys", str(surveys), "--survey", "nps",
+                 "--preset", "shopify", "--map", "comment=remark", "--json"])
+    assert code == 0, capsys.readouterr().err
+    out = json.loads(capsys.readouterr().out)
+    assert out["orders"] == 2 and out["repeat_purchase_rate"] == 1.0
+    assert out["nps"] == 0.0  # one promoter, one detractor

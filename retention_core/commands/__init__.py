@@ -70,14 +70,17 @@ def open_sources(args: argparse.Namespace, *, need: tuple[str, ...] = ()) -> Wor
     """
     files = {k: [Path(p) for p in getattr(args, k)] for k in ("orders", "surveys", "events")}
     if any(files.values()):
-        from retention_core.ingest import ingest_files
+        from retention_core.ingest import ingest_files, options_per_kind
 
         ws = Workspace(":memory:")
         mapping = parse_pairs(args.map, "--map")
         stage_map = parse_pairs(args.stage_map, "--stage-map")
+        # one command line's --map / --preset go to the kinds they fit
+        options = options_per_kind([k for k, p in files.items() if p], mapping, args.preset)
         for kind, paths in files.items():
             if paths and not (kind == "orders" and _mount_canonical_orders(ws, paths, args)):
-                ingest_files(ws, paths, kind=kind, preset=args.preset, mapping=mapping,
+                kind_mapping, kind_preset = options[kind]
+                ingest_files(ws, paths, kind=kind, preset=kind_preset, mapping=kind_mapping,
                              stage_map=stage_map, survey=args.survey)
     elif args.workspace:
         path = Path(args.workspace)
