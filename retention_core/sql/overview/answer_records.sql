@@ -1,25 +1,17 @@
 -- Survey answers of the previous and the current period grouped by their segments, with
--- the counts NPS and CSAT are made of (definitions as in sql/satisfaction: an answer has
--- a score on its survey's scale; NPS promoters 9-10, detractors 0-6; CSAT positive 4-5).
-with answers_in_scope as (
+-- the counts NPS and CSAT are made of (scored_answers: the satisfaction page's own
+-- definition; NPS points = promoters - detractors, CSAT points = answers of 4-5).
+with answers_in_periods as (
     select
-        lower(trim(survey)) as survey,
-        score,
+        answer_group,
         channel,
         country,
         device,
         touchpoint,
         cast(date_trunc($period, responded_at) as date) as period_start
-    from scoped_surveys($f_start, $f_end, $f_channels, $f_countries, $f_devices)
-    where responded_at is not null
-),
-
-valid_answers as (
-    select *
-    from answers_in_scope
-    where ((survey = 'nps' and score between 0 and 10) or (survey = 'csat' and score between 1 and 5))
-      and survey = $survey
-      and period_start in ($previous_start, $current_start)
+    from scored_answers($f_start, $f_end, $f_channels, $f_countries, $f_devices)
+    where survey = $survey
+      and responded_at is not null
 ),
 
 final as (
@@ -30,11 +22,12 @@ final as (
         device,
         touchpoint,
         cast(count(*) as double) as answers,
-        100.0 * case
-            when $survey = 'nps' then count(*) filter (where score >= 9) - count(*) filter (where score <= 6)
-            else count(*) filter (where score >= 4)
-        end as points
-    from valid_answers
+        cast(100 * (
+            count(*) filter (where answer_group in ('promoter', 'satisfied'))
+            - count(*) filter (where answer_group = 'detractor')
+        ) as double) as points
+    from answers_in_periods
+    where period_start in ($previous_start, $current_start)
     group by all
 )
 

@@ -1,35 +1,13 @@
--- Answers in scope that count: a score on the survey's scale (NPS 0-10, CSAT 1-5). A NULL
--- or out-of-scale score is not an answer. answer_group: promoter 9-10 / passive 7-8 /
--- detractor 0-6 for NPS; satisfied 4-5 / unsatisfied 1-3 for CSAT.
+-- Answers that count, with their answer_group: the scored_answers macro
+-- (sql/workspace/schema.sql) holds the definition shared by every satisfaction query.
+-- scoped_answers also keeps the rows that are not answers, to count them.
 with scoped_answers as (
-    select
-        response_id,
-        customer_id,
-        responded_at,
-        lower(trim(survey)) as survey,
-        score,
-        channel,
-        touchpoint,
-        product,
-        country,
-        device,
-        comment
+    select * exclude (survey), lower(trim(survey)) as survey
     from scoped_surveys($f_start, $f_end, $f_channels, $f_countries, $f_devices)
 ),
 
 valid_answers as (
-    select
-        *,
-        case
-            when survey = 'nps' and score >= 9 then 'promoter'
-            when survey = 'nps' and score >= 7 then 'passive'
-            when survey = 'nps' then 'detractor'
-            when score >= 4 then 'satisfied'
-            else 'unsatisfied'
-        end as answer_group
-    from scoped_answers
-    where (survey = 'nps' and score between 0 and 10)
-       or (survey = 'csat' and score between 1 and 5)
+    select * from scored_answers($f_start, $f_end, $f_channels, $f_countries, $f_devices)
 ),
 
 -- Scored answers per survey, and what was left out or cannot be used everywhere.

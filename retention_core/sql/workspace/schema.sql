@@ -53,3 +53,25 @@ where (f_start is null or event_at >= f_start)
   and (f_end is null or event_at < f_end)
   and (f_channels is null or list_contains(f_channels, source))
   and (f_devices is null or list_contains(f_devices, device));
+
+-- Survey answers that count, with their group: a score on the survey's scale (NPS 0-10,
+-- CSAT 1-5); a NULL or out-of-scale score is not an answer. answer_group: promoter 9-10 /
+-- passive 7-8 / detractor 0-6 for NPS; satisfied 4-5 / unsatisfied 1-3 for CSAT
+-- (SPEC.md, "NPS", "CSAT"). Every satisfaction query and the Overview read this.
+create or replace macro scored_answers(f_start, f_end, f_channels, f_countries, f_devices) as table
+with answers_in_scope as (
+    select * exclude (survey), lower(trim(survey)) as survey
+    from scoped_surveys(f_start, f_end, f_channels, f_countries, f_devices)
+)
+select
+    *,
+    case
+        when survey = 'nps' and score >= 9 then 'promoter'
+        when survey = 'nps' and score >= 7 then 'passive'
+        when survey = 'nps' then 'detractor'
+        when score >= 4 then 'satisfied'
+        else 'unsatisfied'
+    end as answer_group
+from answers_in_scope
+where (survey = 'nps' and score between 0 and 10)
+   or (survey = 'csat' and score between 1 and 5);
