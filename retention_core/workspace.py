@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -196,6 +197,18 @@ def _record_import(cur: duckdb.DuckDBPyConnection, import_id: int, kind: str, fi
     )
 
 
+@cache
+def _temp_definitions() -> tuple[str, ...]:
+    """The views and macros of ``workspace/schema.sql`` as temp (per-connection) ones."""
+    out = []
+    for statement in duckdb.extract_statements(load_sql("workspace/schema")):
+        text = re.sub(r"^(\s*--[^\n]*\n)*\s*", "", statement.query)
+        found = re.match(r"create\s+or\s+replace\s+(view|macro)\s", text, re.IGNORECASE)
+        if found:
+            out.append(f"create or replace temp {found.group(1)} {text[found.end():]}")
+    return tuple(out)
+
+
 def _arrow(frame: pl.DataFrame) -> Any:
     """``frame`` as Arrow without copying: polars' string views are kept (DuckDB reads them);
     the default conversion rewrites every string column (~0.1 s per million rows)."""
@@ -235,6 +248,7 @@ class Workspace:
         self._lock = threading.RLock()
         self._local = threading.local()
         self._mounted: dict[str, pl.DataFrame] = {}
+        self.read_only = read_only
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -251,6 +265,11 @@ class Workspace:
         cur = getattr(self._local, "cursor", None)
         if cur is None:
             cur = self._con.cursor()
+            if self.read_only:
+                # A file written by an older version lacks the newer views and macros and
+                # cannot be changed: define them for this cursor only.
+                for statement in _temp_definitions():
+                    cur.execute(statement)
             for kind, frame in self._mounted.items():
                 _mount_on(cur, kind, frame)
             self._local.cursor = cur

@@ -207,3 +207,20 @@ def test_fast_path_never_differs_from_the_pipeline(tmp_path, rows):
     fast = _fast(path)
     if fast is not None:
         assert_frame_equal(fast, _pipeline(path))
+
+
+def test_read_only_file_from_an_older_version_gets_the_newer_macros(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with Workspace.from_frames(path=path, orders=_orders()) as ws:
+        # a file written before these existed
+        ws.cursor().execute("drop macro table scoped_events")
+        ws.cursor().execute("drop view kept_orders")
+    with Workspace(path, read_only=True) as ws:
+        cur = ws.cursor()
+        assert cur.execute("select count(*) from kept_orders").fetchall() == [(4,)]
+        assert cur.execute(
+            "select count(*) from scoped_events(null, null, null, null, null)").fetchall() == [(0,)]
+    with Workspace(path, read_only=True) as ws:  # and the file itself was not changed
+        names = ws._con.execute("select schema_name from duckdb_functions() "
+                                "where function_name = 'scoped_events'").fetchall()
+        assert names == []  # the base connection has no cursor, so no temp definitions
