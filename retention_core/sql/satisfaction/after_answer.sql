@@ -18,11 +18,12 @@ first_answers as (
 ),
 
 -- Orders are not narrowed by the global filters: what a customer bought after answering
--- is followed in every kept order.
+-- is followed in every kept order. One pass over the orders, each probing the (small)
+-- table of answering customers.
 customer_orders as (
-    select customer_id, ordered_at, revenue
-    from kept_orders
-    where customer_id is not null
+    select o.customer_id, o.ordered_at, o.revenue
+    from kept_orders as o
+    semi join first_answers as a on o.customer_id = a.customer_id
 ),
 
 data_end as (
@@ -33,7 +34,7 @@ data_end as (
 linked_answers as (
     select *
     from first_answers
-    where customer_id in (select customer_id from customer_orders)
+    where customer_id in (select distinct customer_id from customer_orders)
 ),
 
 -- Without a window, follow every answer to the end of the order data; answers given
