@@ -17,8 +17,20 @@ labelled_answers as (
     where survey = $survey
 ),
 
-long_answers as (
-    unpivot labelled_answers
+-- Counted once per combination of the five columns (a few thousand at most), then turned
+-- into one row per (segment, value): far fewer rows to unpivot than one per answer.
+combinations as (
+    select
+        channel, touchpoint, product, country, device,
+        count(*) as answers,
+        count(*) filter (where answer_group in ('promoter', 'satisfied')) as positive,
+        count(*) filter (where answer_group in ('detractor', 'unsatisfied')) as negative
+    from labelled_answers
+    group by all
+),
+
+long_counts as (
+    unpivot combinations
     on channel, touchpoint, product, country, device
     into name segment value segment_value
 ),
@@ -26,19 +38,19 @@ long_answers as (
 -- A segment column counts as present when at least one answer has a value in it.
 present_segments as (
     select segment
-    from long_answers
+    from long_counts
     group by segment
-    having count(*) filter (where segment_value <> '(not set)') > 0
+    having sum(answers) filter (where segment_value <> '(not set)') > 0
 ),
 
 final as (
     select
         segment,
         segment_value,
-        count(*) as answers,
-        count(*) filter (where answer_group in ('promoter', 'satisfied')) as positive,
-        count(*) filter (where answer_group in ('detractor', 'unsatisfied')) as negative
-    from long_answers
+        cast(sum(answers) as bigint) as answers,
+        cast(sum(positive) as bigint) as positive,
+        cast(sum(negative) as bigint) as negative
+    from long_counts
     where segment in (select segment from present_segments)
     group by segment, segment_value
 )
