@@ -108,14 +108,16 @@ def _with_filters(values: tuple, filters) -> tuple:
     return tuple(filters if isinstance(v, Filters) else v for v in values)
 
 
-def replay(ws, calls: list[Call], filters) -> float:
-    """Seconds to run the page's core calls directly with ``filters``."""
-    started = time.perf_counter()
+def replay(ws, calls: list[Call], filters) -> list[tuple[str, float]]:
+    """Run the page's core calls directly with ``filters``: (function, seconds) each."""
+    out = []
     for call in calls:
         kwargs = dict(zip(call.kwargs, _with_filters(tuple(call.kwargs.values()), filters),
                           strict=True))
+        started = time.perf_counter()
         call.fn(ws.cursor(), *_with_filters(call.args, filters), **kwargs)
-    return time.perf_counter() - started
+        out.append((call.fn.__name__, time.perf_counter() - started))
+    return out
 
 
 def _set_filters(at, widgets: dict[str, Any]) -> None:
@@ -164,10 +166,10 @@ def measure_page(page: str, ws, chosen: list, recorder: Recorder) -> PageResult:
     core, reruns = [], []
     per_call: dict[str, list[float]] = {}
     for _label, filters, widgets in chosen:
-        core.append(replay(ws, calls, filters))
-        for call in calls:  # per call, for the report of where the time goes
-            one = replay(ws, [call], filters)
-            per_call.setdefault(call.fn.__name__, []).append(one)
+        timed = replay(ws, calls, filters)
+        core.append(sum(seconds for _, seconds in timed))
+        for name, seconds in timed:  # where the time goes
+            per_call.setdefault(name, []).append(seconds)
         _reset_dates(at, bounds)
         _set_filters(at, widgets)
         started = time.perf_counter()

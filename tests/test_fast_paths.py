@@ -224,3 +224,20 @@ def test_read_only_file_from_an_older_version_gets_the_newer_macros(tmp_path):
         names = ws._con.execute("select schema_name from duckdb_functions() "
                                 "where function_name = 'scoped_events'").fetchall()
         assert names == []  # the base connection has no cursor, so no temp definitions
+
+
+def test_cli_starts_without_the_models():
+    """Every command pays the CLI's imports: SciPy (the CLV models) only for ``clv``."""
+    from retention_core.commands.clv import TIME_UNIT_CHOICES
+    from retention_core.models.clv import TIME_UNITS
+
+    assert TIME_UNIT_CHOICES == tuple(TIME_UNITS)
+    import subprocess
+    import sys
+
+    code = ("import sys; from retention_core.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('scipy', 'retention_core.models', 'streamlit', 'pandas') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent.parent).stdout
+    assert out.strip() == "[]"

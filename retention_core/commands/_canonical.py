@@ -130,7 +130,7 @@ def read_canonical_orders(path: Path) -> pl.DataFrame | None:
     if not _types_are_canonical(schema):
         return None
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(path, memory_map=False)  # mmap: twice the CPU here (page faults)
     except Exception:
         return None
     if not _values_are_canonical(frame):
