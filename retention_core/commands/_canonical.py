@@ -26,6 +26,7 @@ same rows, by construction:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -67,6 +68,8 @@ def _untouched_by(series: pl.Series, transform) -> bool:
 
 
 def _values_are_canonical(frame: pl.DataFrame) -> bool:
+    from concurrent.futures import ThreadPoolExecutor
+
     from retention_core.ingest.fields import normalise_customer, normalise_status, read_text
 
     ids = frame.get_column("order_id")
@@ -74,25 +77,31 @@ def _values_are_canonical(frame: pl.DataFrame) -> bool:
         return False  # (repeated ids -- line items -- are refused by Workspace.mount_frame)
     if frame.get_column("ordered_at").null_count() or frame.get_column("revenue").null_count():
         return False
-    if not _same(read_text(ids), ids):
-        return False
-    if "customer_id" in frame.columns:
-        customers = frame.get_column("customer_id")
+
+    def customers_ok(customers: pl.Series) -> bool:
         if not _same(read_text(customers), customers):
             return False
         # normalise_customer changes only e-mails and ids like "17850.0": look at those.
         maybe = customers.filter(customers.str.contains("@", literal=True)
                                  | customers.str.ends_with("0"))
-        if maybe.len() and not _same(pl.select(normalise_customer(pl.lit(maybe))).to_series(),
-                                     maybe):
-            return False
-    if "status" in frame.columns and not _untouched_by(
-            frame.get_column("status"),
-            lambda s: pl.select(normalise_status(pl.lit(read_text(s)))).to_series()):
-        return False
-    return all(_untouched_by(frame.get_column(c), read_text)
-               for c in _TEXT if c in frame.columns and c not in ("order_id", "customer_id",
-                                                                  "status"))
+        return not maybe.len() or _same(
+            pl.select(normalise_customer(pl.lit(maybe))).to_series(), maybe)
+
+    checks = [lambda: _same(read_text(ids), ids)]
+    for name in _TEXT:
+        if name not in frame.columns or name == "order_id":
+            continue
+        column = frame.get_column(name)
+        if name == "customer_id":
+            checks.append(lambda c=column: customers_ok(c))
+        elif name == "status":
+            checks.append(lambda c=column: _untouched_by(
+                c, lambda s: pl.select(normalise_status(pl.lit(read_text(s)))).to_series()))
+        else:
+            checks.append(lambda c=column: _untouched_by(c, read_text))
+    # polars releases the GIL: the column checks run side by side
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return all(pool.map(lambda check: check(), checks))
 
 
 def read_canonical_orders(path: Path) -> pl.DataFrame | None:
@@ -130,7 +139,7 @@ def read_canonical_orders(path: Path) -> pl.DataFrame | None:
     if not _types_are_canonical(schema):
         return None
     try:
-        frame = pl.read_parquet(path, memory_map=False)  # mmap: twice the CPU here (page faults)
+        frame = pl.read_parquet(path)
     except Exception:
         return None
     if not _values_are_canonical(frame):
