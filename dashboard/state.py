@@ -189,12 +189,11 @@ def page_context() -> PageContext:
     # st.navigation has run once in the process, so the login gate must hold here too.
     require_login(sidebar=False)
     ws, is_demo = active_workspace()
+    if is_demo:  # first thing in the sidebar, so nobody mistakes it for their shop
+        st.sidebar.info("You are looking at **demo data**. Import your own exports on the "
+                        "Data page; the first import replaces the demo.", icon=":material/science:")
     options = cached(list_filter_options, ws)
     bounds = cached(data_bounds, ws)
     filters, period = sidebar_filters(options, bounds)
-    with st.sidebar:
-        if is_demo:
-            st.info("You are looking at **demo data**. Import your own exports on the Data "
-                    "page; the first import replaces the demo.", icon=":material/science:")
-        st.caption("Data stays on this machine: no telemetry, no outside calls.")
+    st.sidebar.caption("Data stays on this machine: no telemetry, no outside calls.")
     return PageContext(ws, is_demo, filters, period)
