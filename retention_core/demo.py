@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from retention_core.exports import to_safe_csv
+
 DEMO_END = datetime(2026, 11, 15, 23, 0)
 DEMO_DAYS = 730
 
@@ -306,6 +308,8 @@ def write_demo(out_dir: str | Path, customers: int = 3000, seed: int = 7) -> dic
     paths = {}
     for name, frame in generate_demo(customers, seed).items():
         path = out / f"{name}.csv"
-        frame.write_csv(path, datetime_format="%Y-%m-%d %H:%M:%S")
+        # like every CSV this project writes for people: spreadsheet-safe
+        text = frame.with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S"))
+        path.write_bytes(to_safe_csv(text))
         paths[name] = path
     return paths
