@@ -241,3 +241,40 @@ def test_cli_starts_without_the_models():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent).stdout
     assert out.strip() == "[]"
+
+
+# -- ingest: orders without line items skip the group_by -----------------------------
+
+_CELL = st.one_of(st.none(), st.sampled_from(["", "NA", "x", "12,5", "7.25", "-3", "abc"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(
+    st.sampled_from(["a@x.io", "B@x.io ", "17850.0", "", None]),
+    st.sampled_from(["2026-01-05 10:00", "05.01.2026", "", "soon", None]),
+    _CELL, st.sampled_from(["paid", "Cancelled", "refunded", "", None]), _CELL, _CELL,
+    st.sampled_from(["yes", "no", "maybe", None])), min_size=1, max_size=15))
+def test_orders_of_one_row_each_match_the_line_item_path(rows):
+    from retention_core.ingest import prepare_raw
+
+    columns = ["customer_id", "ordered_at", "revenue", "status", "quantity", "unit_price",
+               "delivered_late"]
+    raw = pl.DataFrame([list(r) for r in rows], schema={c: pl.String for c in columns},
+                       orient="row").with_columns(
+        pl.format("o{}", pl.int_range(pl.len())).alias("order_id"))
+    # the same orders plus one order of two rows: that import takes the group_by path
+    sentinel = pl.DataFrame({"order_id": ["zz", "zz"], "customer_id": ["s", "s"],
+                             "ordered_at": ["2026-02-01"] * 2, "revenue": ["1", "1"]})
+    both = pl.concat([raw, sentinel], how="diagonal")
+
+    def frame(data):
+        try:
+            return prepare_raw(data, kind="orders").frame.filter(pl.col("order_id") != "zz")
+        except InputError as err:
+            return str(err)
+
+    one, grouped = frame(raw), frame(both)
+    if isinstance(one, str):  # nothing importable: the sentinel alone is what the other kept
+        assert grouped.height == 0
+    else:
+        assert_frame_equal(one, grouped)
