@@ -278,3 +278,23 @@ def test_orders_of_one_row_each_match_the_line_item_path(rows):
         assert grouped.height == 0
     else:
         assert_frame_equal(one, grouped)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(
+    [" Cancelled", "wc-refunded", "paid", "PAID", "отменен", "Anulowane", "void", "", "NA",
+     "wc-completed", "Failed "])), min_size=1, max_size=20))
+def test_statuses_normalised_per_distinct_value_match_the_row_rule(statuses):
+    from retention_core.ingest import prepare_raw
+    from retention_core.ingest.fields import normalise_status, read_text
+
+    raw = pl.DataFrame({"order_id": [f"o{i}" for i in range(len(statuses))],
+                        "ordered_at": ["2026-01-05"] * len(statuses),
+                        "revenue": ["10"] * len(statuses),
+                        "status": pl.Series(statuses, dtype=pl.String)})
+    got = prepare_raw(raw, kind="orders").frame
+    expected = raw.select("order_id", normalise_status(pl.lit(read_text(raw.get_column("status"))))
+                          .alias("expected"))
+    both = got.join(expected, on="order_id", how="full", coalesce=True)
+    assert both.height == len(statuses)
+    assert both.get_column("status").to_list() == both.get_column("expected").to_list()
