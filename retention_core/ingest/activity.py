@@ -49,7 +49,7 @@ def summarise_activity(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def list_imports_with_reports(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The imports, newest first, with rows read / kept / excluded / rejected from their
     validation reports and the rows each still owns in the workspace."""
-    return query_frame(con, load_sql("ingest/imports"))
+    return query_frame(con, load_sql("workspace/list_imports"))
 
 
 def count_undated_answers(con: duckdb.DuckDBPyConnection) -> int:

@@ -1,4 +1,21 @@
-with owned_rows as (
+-- The imports of a workspace, newest first: what each wrote, the rows it still owns, and the
+-- headline numbers of its validation report (Data page, Workspace.list_imports).
+with listed as (
+    select
+        import_id,
+        kind,
+        file_name,
+        imported_at,
+        preset,
+        rows_imported,
+        rows_new,
+        rows_updated,
+        file_hash,
+        details
+    from imports
+),
+
+owned as (
     select 'orders' as kind, import_id, count(*) as rows_owned from orders group by all
     union all
     select 'surveys', import_id, count(*) from surveys group by all
@@ -8,18 +25,22 @@ with owned_rows as (
 
 final as (
     select
-        i.import_id,
-        i.kind,
-        i.file_name,
-        i.imported_at,
-        i.preset,
-        i.rows_imported,
-        i.rows_new,
-        i.rows_updated,
-        coalesce(o.rows_owned, 0) as rows_owned,
-        i.file_hash
-    from imports as i
-    left join owned_rows as o using (kind, import_id)
+        listed.import_id,
+        listed.kind,
+        listed.file_name,
+        listed.imported_at,
+        listed.preset,
+        listed.rows_imported,
+        listed.rows_new,
+        listed.rows_updated,
+        coalesce(owned.rows_owned, 0) as rows_owned,
+        listed.file_hash,
+        try_cast(json_extract_string(listed.details, '$.rows_read') as bigint) as rows_read,
+        try_cast(json_extract_string(listed.details, '$.kept') as bigint) as kept,
+        try_cast(json_extract_string(listed.details, '$.excluded') as bigint) as excluded,
+        try_cast(json_extract_string(listed.details, '$.rejected') as bigint) as rejected
+    from listed
+    left join owned using (kind, import_id)
 )
 
 select * from final
