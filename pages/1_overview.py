@@ -35,8 +35,9 @@ for start in range(0, len(overview.tiles), COLUMNS):
             if tile["available"]:
                 st.metric(tile["label"], tile["value_text"],
                           delta=tile["delta_text"].replace(" vs previous", "") or None,
-                          delta_color="normal" if tile["tone"] != "flat" or not tile["delta_text"]
-                          else "off",
+                          # green when the move is good: for cart abandonment, a fall
+                          delta_color="off" if tile["tone"] == "flat"
+                          else ("normal" if tile["higher_is_better"] else "inverse"),
                           delta_arrow="auto", border=True,
                           help=f"Previous {period}: {tile['previous_text']}")
             else:

@@ -25,6 +25,17 @@ def test_overview_on_the_demo_data(tmp_path, monkeypatch):
     at = _open(monkeypatch, tmp_path / "empty.duckdb")
     assert [m.label for m in at.metric][:3] == ["Revenue", "Orders", "New customers"]
     assert len(at.metric) == 11
+    # the colour says good or bad, not the sign: a fall in cart abandonment is green
+    green, red, grey = 1, 0, 2  # MetricProto.MetricColor
+    colours = {m.label: m.proto.color for m in at.metric}
+    deltas = {m.label: m.proto.delta for m in at.metric}
+    for label in ("Revenue", "Orders", "Repeat purchase rate"):
+        if deltas[label] and not deltas[label].startswith(("+0.0", "-0.0")):
+            assert colours[label] == (green if deltas[label].startswith("+") else red), label
+    if deltas["Cart abandonment"].startswith("-"):
+        assert colours["Cart abandonment"] == green
+    elif deltas["Cart abandonment"].startswith("+"):
+        assert colours["Cart abandonment"] in (red, grey)
     assert any("What changed" in h.value for h in at.subheader)
     assert len(at.get("plotly_chart")) == 1
     assert any("demo data" in i.value for i in at.sidebar.info)

@@ -181,6 +181,7 @@ def build_tiles(series: pl.DataFrame, current_start: date,
     for spec in KPIS:
         value, prev = current.get(spec.key), previous.get(spec.key)
         tile = {"key": spec.key, "label": spec.label, "unit": spec.unit, "value": value,
+                "higher_is_better": spec.higher_is_better,
                 "previous": prev, "value_text": format_value(value, spec.unit),
                 "previous_text": format_value(prev, spec.unit),
                 "delta_text": "", "size": 0.0, "tone": "flat",
