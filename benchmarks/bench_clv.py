@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -89,19 +87,12 @@ def child(customers: int, seed: int, repeat: int) -> dict:
 
 
 def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = "/".join(f"{v:.1f}" for v in os.getloadavg())
+    """The shared machine line (benchmarks/_common.py) plus the libraries the fit uses."""
     import scipy
 
-    return (f"{cpu}, {os.cpu_count()} cores, load {load}; Python {platform.python_version()}, "
-            f"NumPy {np.__version__}, SciPy {scipy.__version__}")
+    from benchmarks._common import machine as common_machine
+
+    return f"{common_machine()}, NumPy {np.__version__}, SciPy {scipy.__version__}"
 
 
 def main(argv: list[str] | None = None) -> int:
