@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from retention_core import derived
 from retention_core.errors import InputError, WorkspaceError
 from retention_core.schema import COLUMNS, EXCLUDED_STATUSES, KEYS, KINDS, REQUIRED, Kind
 from retention_core.sql import load_sql, query_frame, quote_ident
@@ -257,6 +258,7 @@ class Workspace:
             raise WorkspaceError(f"Cannot open the workspace {self.path}: {exc}") from exc
         if not read_only:
             self._create_schema()
+            self._build_missing_derived()
 
     # -- connection -------------------------------------------------------------------
 
@@ -295,6 +297,13 @@ class Workspace:
             if not rows:
                 con.execute("insert into meta values ('schema_version', $v), ('version', '0')",
                             {"v": str(SCHEMA_VERSION)})
+
+    def _build_missing_derived(self) -> None:
+        """Build derived tables a file written by an older version does not have yet."""
+        missing = derived.missing_kinds(self._con)
+        if missing:
+            with self.transaction() as cur:
+                derived.refresh(cur, sorted(missing))
 
     # -- state ------------------------------------------------------------------------
 
@@ -380,6 +389,7 @@ class Workspace:
                     cur.execute("drop table changed_rows")
             finally:
                 cur.unregister("incoming_rows")
+            derived.refresh(cur, [kind])
             _record_import(cur, import_id, kind, file_name, file_hash, preset, staged.height,
                            new, updated, report)
         return ImportResult(import_id, kind, staged.height, new, updated,
@@ -405,6 +415,7 @@ class Workspace:
             import_id = _next_import_id(cur)
             _record_import(cur, import_id, kind, file_name, file_hash, preset, staged.height,
                            staged.height, 0, report)
+            derived.drop(cur, kind)
         staged = staged.with_columns(pl.lit(import_id, dtype=pl.Int32).alias("import_id"))
         self._mounted[kind] = staged
         _mount_on(self.cursor(), kind, staged)
@@ -428,6 +439,7 @@ class Workspace:
                 raise WorkspaceError(f"There is no import number {import_id}")
             cur.execute(_upsert_sql(found[0][0])["delete_import"], {"id": import_id})
             cur.execute("delete from imports where import_id = $id", {"id": import_id})
+            derived.refresh(cur, [found[0][0]])
 
     def reset(self) -> None:
         """Empty every table (the file stays)."""
@@ -435,6 +447,7 @@ class Workspace:
             for kind in KINDS:
                 cur.execute(_upsert_sql(kind)["delete_all"])
             cur.execute("delete from imports")
+            derived.refresh(cur, KINDS)
 
     def load_frames(self, **frames: pl.DataFrame) -> None:
         """Import canonical frames directly (tests, demo data): ``orders=..., surveys=...``."""

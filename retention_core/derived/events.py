@@ -1,0 +1,1 @@
+"""Derived tables of the events table (funnel). None yet."""

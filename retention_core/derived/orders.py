@@ -1,0 +1,1 @@
+"""Derived tables of the orders table. None yet."""

@@ -1,0 +1,79 @@
+"""The derived-tables hook: builders run in the transaction that changes their source."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from retention_core import derived
+from retention_core.workspace import Workspace
+
+
+def orders_frame(rows):
+    return pl.DataFrame(
+        [(o, c, datetime.fromisoformat(d), r) for o, c, d, r in rows],
+        schema=["order_id", "customer_id", "ordered_at", "revenue"], orient="row")
+
+
+@pytest.fixture
+def counting_builder(monkeypatch):
+    """A builder that keeps a copy of the orders' count, registered for this test only."""
+    def build(cur):
+        cur.execute("create or replace table test_order_count as "
+                    "select count(*) as n from orders")
+
+    extra = derived.Builder("orders", ("test_order_count",), build)
+    monkeypatch.setattr(derived, "builders", lambda: [extra])
+    return extra
+
+
+def _count(ws: Workspace) -> int:
+    return ws.cursor().execute("select n from test_order_count").fetchall()[0][0]
+
+
+def test_builder_follows_import_delete_and_reset(counting_builder):
+    ws = Workspace(":memory:")
+    first = ws.import_frame("orders", orders_frame([("o1", "a", "2024-01-01", 10.0),
+                                                    ("o2", "b", "2024-01-02", 5.0)]),
+                            file_name="a.csv")
+    assert _count(ws) == 2
+    ws.import_frame("orders", orders_frame([("o3", "a", "2024-02-01", 7.0)]), file_name="b.csv")
+    assert _count(ws) == 3
+    ws.delete_import(first.import_id)
+    assert _count(ws) == 1
+    ws.reset()
+    assert _count(ws) == 0
+
+
+def test_failed_import_leaves_derived_table_as_it_was(counting_builder, monkeypatch):
+    ws = Workspace(":memory:")
+    ws.import_frame("orders", orders_frame([("o1", "a", "2024-01-01", 10.0)]), file_name="a")
+
+    def broken(cur, kind, *args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("retention_core.workspace._record_import", broken)
+    with pytest.raises(RuntimeError):
+        ws.import_frame("orders", orders_frame([("o2", "b", "2024-01-02", 1.0)]), file_name="b")
+    assert _count(ws) == 1
+    assert ws.counts()["orders"] == 1
+
+
+def test_missing_derived_table_is_built_when_a_file_is_opened(counting_builder, tmp_path):
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.import_frame("orders", orders_frame([("o1", "a", "2024-01-01", 10.0)]), file_name="a")
+        ws.cursor().execute("drop table test_order_count")
+        assert not derived.available(ws.cursor(), "test_order_count")
+    with Workspace(path) as ws:
+        assert derived.available(ws.cursor(), "test_order_count")
+        assert _count(ws) == 1
+
+
+def test_mounted_workspace_has_no_derived_tables(counting_builder):
+    ws = Workspace(":memory:")
+    frame = orders_frame([("o1", "a", "2024-01-01", 10.0)])
+    ws.mount_frame("orders", frame, file_name="a.parquet")
+    assert not derived.available(ws.cursor(), "test_order_count")
