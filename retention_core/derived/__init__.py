@@ -46,9 +46,12 @@ def register(kind: Kind, tables: tuple[str, ...]):
 
 
 def _load_modules() -> None:
-    # Importing the modules registers their builders.
-    from retention_core.derived import events as _events  # noqa: F401
-    from retention_core.derived import orders as _orders  # noqa: F401
+    """Import every module of this package: importing one registers its builders."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
 
 
 def builders() -> list[Builder]:

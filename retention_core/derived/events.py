@@ -1,1 +1,0 @@
-"""Derived tables of the events table (funnel). None yet."""

@@ -1,1 +1,0 @@
-"""Derived tables of the orders table. None yet."""
