@@ -194,11 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pages", default=",".join(PAGES), help="comma-separated page names")
     p.add_argument("--variants", type=int, default=5, help="how many filter changes to time")
     p.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    p.add_argument("--workspace", type=Path, default=None,
+                   help="an existing workspace file to measure (default: the one built for "
+                        "--orders in --data-dir); it is opened for writing")
     args = p.parse_args(argv)
 
     from benchmarks.build_workspace import build_workspace
 
-    path = build_workspace(args.orders, args.data_dir)
+    path = args.workspace or build_workspace(args.orders, args.data_dir)
     os.environ["RETENTION_WORKSPACE"] = str(path)
     sys.path.insert(0, str(ROOT))
     from retention_core.workspace import Workspace
