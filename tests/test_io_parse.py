@@ -367,6 +367,48 @@ def test_clean_text():
     assert clean_text(pl.Series("x", [17850, None])).to_list() == ["17850", None]
 
 
+_WORDS = ["yes", " No", "TRUE ", "f", "1", "0.0", "tak", "\u00a0нет", "maybe", "x", "",
+          "  ", "NA", " n/a", "null", "-", "#N/A", "Anna", " Łódź\t", "0", "--"]
+
+
+def _bool_rule(value):
+    """parse_bool's rule for one value, in plain Python: (value, invalid)."""
+    from retention_core.io.parse import FALSE_WORDS, TRUE_WORDS
+
+    if value is None:
+        return None, False
+    key = value.strip().lower()
+    if key in TRUE_WORDS or key in FALSE_WORDS:
+        return key in TRUE_WORDS, False
+    return None, key not in MISSING_MARKERS
+
+
+def _text_rule(value):
+    """clean_text's rule for one value, in plain Python."""
+    if value is None or value.strip().lower() in MISSING_MARKERS:
+        return None
+    return value.strip()
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.sampled_from(_WORDS), st.text(max_size=3)),
+                       min_size=1, max_size=30),
+       repeat=st.sampled_from([1, 12]))
+def test_text_and_booleans_per_distinct_value_follow_the_row_rule(values, repeat):
+    # Repeated 12 times a column has few distinct values and is worked out once per value;
+    # both ways must give what the rule gives for each row.
+    values = values * repeat
+    series = pl.Series("x", values, dtype=pl.String)
+    assert clean_text(series).to_list() == [_text_rule(v) for v in values]
+    got = parse_bool(series)
+    expected = [_bool_rule(v) for v in values]
+    assert got.values.to_list() == [v for v, _ in expected]
+    assert got.invalid.to_list() == [bad for _, bad in expected]
+    words = sorted({v.strip().lower() for v, (b, _) in zip(values, expected, strict=True)
+                    if b is not None})[:4]
+    assert got.detail == (" / ".join(words) if words else "yes/no")
+
+
 def test_two_digit_year_pivot():
     got, _, _ = parsed(parse_datetime, ["13/01/69", "13/01/70", "13/01/00"])
     assert got == [D(2069, 1, 13), D(1970, 1, 13), D(2000, 1, 13)]

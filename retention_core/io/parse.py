@@ -87,15 +87,25 @@ def is_missing(series: pl.Series) -> pl.Series:
     return out.fill_null(True).alias(name)
 
 
-def clean_text(series: pl.Series) -> pl.Series:
-    """Trimmed text with missing markers as null (other types are first written as text)."""
-    name = series.name
-    if series.dtype == pl.Null:
-        return series.cast(pl.String)
-    try:
-        text = _as_text(series)
-    except pl.exceptions.PolarsError:
-        text = nulls(series.len(), pl.String, name)
+# Columns with few distinct values (statuses, countries, yes/no) are worked out once per
+# distinct value and mapped back: a 10M-row column then costs one hash pass instead of
+# several string passes, and a column that needs no change is returned without a copy.
+_DISTINCT_SAMPLE = 10_000
+
+
+def few_distinct(text: pl.Series) -> pl.Series | None:
+    """The distinct non-null values of a text column when they are few (at most one in ten
+    values, judged on the first :data:`_DISTINCT_SAMPLE` and then on the whole column), else
+    ``None``."""
+    head = text.head(_DISTINCT_SAMPLE)
+    if head.n_unique() * 10 > head.len():
+        return None
+    distinct = text.drop_nulls().unique()
+    return distinct if distinct.len() * 10 <= text.len() else None
+
+
+def _clean_each(text: pl.Series) -> pl.Series:
+    """:func:`clean_text` value by value (the rule; ``text`` is ``pl.String``)."""
     stripped = text.str.strip_chars()
     # After trimming, a missing marker is at most four characters: test only those.
     short = stripped.str.len_bytes() <= 4
@@ -106,7 +116,26 @@ def clean_text(series: pl.Series) -> pl.Series:
         index = short.arg_true()
         marker = is_missing(stripped.gather(index))
         stripped = stripped.scatter(index.filter(marker), None)
-    return stripped.alias(name)
+    return stripped
+
+
+def clean_text(series: pl.Series) -> pl.Series:
+    """Trimmed text with missing markers as null (other types are first written as text)."""
+    name = series.name
+    if series.dtype == pl.Null:
+        return series.cast(pl.String)
+    try:
+        text = _as_text(series)
+    except pl.exceptions.PolarsError:
+        text = nulls(series.len(), pl.String, name)
+    distinct = few_distinct(text)
+    if distinct is None:
+        return _clean_each(text).alias(name)
+    cleaned = _clean_each(distinct)
+    changed = cleaned.ne_missing(distinct)
+    if not changed.any():
+        return text.alias(name)
+    return text.replace(distinct.filter(changed), cleaned.filter(changed)).alias(name)
 
 
 def invalid_mask(values: pl.Series, source: pl.Series) -> pl.Series:
@@ -161,14 +190,26 @@ def parse_bool(series: pl.Series) -> ParsedColumn:
         return _result(values, series, "1 / 0")
     if not _is_text(series):
         return _all_invalid(series, pl.Boolean, f"cannot read {series.dtype} as yes/no")
-    mapping = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
-    key = pl.lit(_as_text(series)).str.strip_chars().str.to_lowercase()
-    values = pl.select(key.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
-                       ).to_series()
-    present = _as_text(series).filter(values.is_not_null())
+    text = _as_text(series)
+    distinct = few_distinct(text)
+    if distinct is None:
+        values = _bool_each(text)
+        present = text.filter(values.is_not_null()).unique()
+    else:  # once per distinct value (10M yes/no values: ~6x faster)
+        words = _bool_each(distinct)
+        values = text.replace_strict(distinct, words, default=None, return_dtype=pl.Boolean)
+        present = distinct.filter(words.is_not_null())
     sample = present.str.strip_chars().str.to_lowercase().unique().sort().head(4).to_list()
     detail = " / ".join(sample) if sample else "yes/no"
     return _result(values, series, detail)
+
+
+def _bool_each(text: pl.Series) -> pl.Series:
+    """:func:`parse_bool` value by value (the rule; ``text`` is ``pl.String``)."""
+    mapping = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+    key = pl.lit(text).str.strip_chars().str.to_lowercase()
+    return pl.select(key.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
+                     ).to_series()
 
 
 # --- numbers ----------------------------------------------------------------------------
