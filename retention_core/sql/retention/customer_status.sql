@@ -1,29 +1,17 @@
 -- Per-customer summary at "as of" for the KPI tiles: churn (SPEC.md: last order older
 -- than the churn window, i.e. none in the $churn_days days ending with "as of"), repeat
 -- buyers and days from first to second order. Customers: those acquired in the range.
-with history as (
-    select order_id, customer_id, ordered_at
-    from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
-    where customer_id is not null
-),
-
-numbered as (
-    select
-        customer_id,
-        ordered_at,
-        row_number() over (partition by customer_id order by ordered_at, order_id)
-            as order_number
-    from history
-),
-
-customers as (
+with customers as (
+    -- second_at: the second smallest order time (equal to the first on a same-time tie),
+    -- NULL for one-order customers; no per-customer sort needed
     select
         customer_id,
         min(ordered_at) as first_at,
         max(ordered_at) as last_at,
         count(*) as orders,
-        any_value(ordered_at) filter (where order_number = 2) as second_at
-    from numbered
+        min(ordered_at, 2)[2] as second_at
+    from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
+    where customer_id is not null
     group by customer_id
 ),
 

@@ -3,7 +3,7 @@
 -- days from first to second order for customers acquired in the range. One row per
 -- number of days with how many gaps / second orders took that long.
 with history as (
-    select order_id, customer_id, ordered_at
+    select customer_id, ordered_at
     from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
     where customer_id is not null
 ),
@@ -16,7 +16,8 @@ sequenced as (
         cast(ordered_at as date) - cast(lag(ordered_at) over w as date) as days,
         min(ordered_at) over (partition by customer_id) as first_at
     from history
-    window w as (partition by customer_id order by ordered_at, order_id)
+    -- same-time orders need no tie-break: they give the same gaps in either order
+    window w as (partition by customer_id order by ordered_at)
 ),
 
 between_orders as (
