@@ -94,15 +94,14 @@ with tab_history:
 
 with tab_segments:
     with st.spinner("Scoring customers and fitting the CLV models…"):
-        scored = ui.run_or_stop(state.cached, rfm.score_customers, ctx.ws, ctx.filters,
+        scored = ui.run_or_stop(state.cached, rfm.summarise_customers, ctx.ws, ctx.filters,
                                 time_unit, int(horizon), float(discount))
-    customers = scored["customers"]
     if scored["model_error"]:
         st.warning("P(alive) and predicted CLV are not available: " + scored["model_error"],
                    icon=":material/warning:")
     for note in scored["notes"]:
         st.caption(f"Model note: {note}")
-    segments = rfm.summarise_segments(customers)
+    segments = scored["segments"]
     ui.chart(charts.plot_segment_sizes(segments), segments, "rfm-segments")
     st.dataframe(segments, hide_index=True, column_config={
         "customer_share": st.column_config.NumberColumn("customers %", format="percent"),
@@ -116,8 +115,12 @@ with tab_segments:
     st.caption("Scores are quintiles as of the last order day (5 = best); customers with the "
                "same value share a score. Segments come from the recency and frequency "
                "scores.")
+    top_customers = scored["top_customers"]
     st.subheader("Customers")
-    st.dataframe(customers, hide_index=True, height=420, column_config={
+    if top_customers.height < scored["customers"]:
+        st.caption(f"The {top_customers.height:,} customers with the highest predicted CLV "
+                   f"of {scored['customers']:,}; download a segment below for all of them.")
+    st.dataframe(top_customers, hide_index=True, height=420, column_config={
         "revenue": st.column_config.NumberColumn("historic CLV", format="%.2f"),
         "p_alive": st.column_config.ProgressColumn("P(alive)", min_value=0.0, max_value=1.0,
                                                    format="percent"),
@@ -129,9 +132,13 @@ with tab_segments:
     chosen = st.selectbox("Export a segment for an e-mail campaign", segments["segment"],
                           key="clv_export_segment")
     if chosen:
-        ui.download_csv(rfm.select_segment_customers(customers, chosen),
-                        rfm.segment_file_name(chosen),
-                        label=f"Download {chosen} customers (CSV)", key="dl_segment")
+        # the CSV is built on click: the per-customer table is not kept for every rerun
+        st.download_button(
+            f"Download {chosen} customers (CSV)",
+            lambda: state.cached(rfm.export_segment, ctx.ws, ctx.filters, chosen, time_unit,
+                                 int(horizon), float(discount)),
+            file_name=rfm.segment_file_name(chosen), mime="text/csv", key="dl_segment",
+            icon=":material/download:", on_click="ignore")
 
 with tab_model:
     with st.spinner("Fitting BG/NBD and Gamma-Gamma…"):

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from retention_core.charts import clv as charts
 from retention_core.errors import ModelError
 from retention_core.filters import Filters
-from retention_core.metrics import clv
-from retention_core.metrics.rfm import score_customers
+from retention_core.metrics import clv, rfm
+from retention_core.metrics.rfm import export_segment, score_customers, summarise_customers
 from retention_core.models import (
     MONTH_DAYS,
     BGNBDModel,
@@ -162,6 +162,27 @@ def test_value_overview_honours_filters(sim):
     assert email["customers"] == expected
 
 
+@pytest.mark.parametrize("filters", [Filters(), Filters(channels=("email",)),
+                                     Filters(start=date(2025, 6, 1), end=date(2025, 9, 1))])
+def test_value_overview_and_histogram_equal_the_per_customer_table(sim, filters):
+    """They read bare revenue values (no ids, no sort): same figures as from the table."""
+    ws, _ = sim
+    con = ws.cursor()
+    revenue = clv.compute_historic_clv(con, filters)["revenue"]
+    overview = clv.compute_value_overview(con, filters)
+    want = {**clv.summarise_clv_distribution(revenue),
+            **clv.compute_revenue_concentration(revenue)}
+    for key in ("customers", "top_10_share", "top_20_share"):
+        assert overview[key] == pytest.approx(want[key], rel=1e-12)
+    for key in ("mean", "total", "gini"):
+        assert overview[key] == pytest.approx(want[key], rel=1e-9)
+    np.testing.assert_allclose(overview["percentiles"]["value"], want["percentiles"]["value"],
+                               rtol=1e-12)
+    for log_scale in (False, True):
+        assert clv.compute_value_histogram(con, filters, log_scale).equals(
+            clv.compute_clv_histogram(revenue, log_scale=log_scale))
+
+
 # -- simple CLV ------------------------------------------------------------------------------------
 
 
@@ -288,6 +309,30 @@ def test_predictions_for_every_customer(sim):
     assert scored["model_error"] is None
     assert scored["customers"]["p_alive"].null_count() == 0
     assert scored["customers"]["predicted_clv"].is_sorted(descending=True)
+
+
+def test_page_summary_and_segment_export_equal_the_customer_table(sim):
+    """The page keeps only aggregates and the top customers; a segment's CSV is built on
+    click. Both must say what the full customer table says."""
+    ws, orders = sim
+    con = ws.cursor()
+    full = score_customers(con, Filters(), "week", 6, 0.0)["customers"]
+    summary = summarise_customers(con, Filters(), "week", 6, 0.0, top=50)
+    assert summary["customers"] == full.height == orders["customer_id"].n_unique()
+    assert summary["top_customers"].equals(full.head(50))
+    segments = summary["segments"]
+    assert segments["customers"].sum() == full.height
+    by_segment = full.group_by("segment").agg(pl.len().alias("n"),
+                                              pl.col("predicted_clv").sum().alias("clv"))
+    for row in segments.iter_rows(named=True):
+        want = by_segment.filter(pl.col("segment") == row["segment"]).row(0, named=True)
+        assert row["customers"] == want["n"]
+        assert row["predicted_clv"] == pytest.approx(want["clv"], rel=1e-12)
+        exported = pl.read_csv(export_segment(con, Filters(), row["segment"], "week", 6, 0.0))
+        members = full.filter(pl.col("segment") == row["segment"])
+        assert exported.height == row["customers"]
+        assert sorted(exported["customer_id"].cast(pl.String)) == sorted(members["customer_id"])
+        assert exported.columns == list(rfm.EXPORT_COLUMNS)
 
 
 @pytest.mark.parametrize("calibration_end, message", [

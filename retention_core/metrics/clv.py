@@ -88,12 +88,28 @@ def compute_rfm_summary(con: duckdb.DuckDBPyConnection, filters: Filters,
     holdout days after ``calibration_end`` up to ``holdout_end`` (default: the last order
     day in scope), ``holdout_frequency`` (purchase days) and ``holdout_revenue``.
     """
-    days = unit_days(time_unit)
+    return _rfm_summary(con, filters, require_order_date_bounds(con, filters), calibration_end,
+                        time_unit, holdout_end)
+
+
+def require_order_date_bounds(con: duckdb.DuckDBPyConnection,
+                              filters: Filters) -> tuple[date, date]:
+    """:func:`order_date_bounds`, raising :class:`DataError` (what to do) when there are no
+    orders with a customer in scope."""
     bounds = order_date_bounds(con, filters)
     if bounds is None:
         raise DataError("There are no orders with a customer in this view; CLV needs to "
                         "know who bought. Import orders with a customer column or widen "
                         "the filters.")
+    return bounds
+
+
+def _rfm_summary(con: duckdb.DuckDBPyConnection, filters: Filters, bounds: tuple[date, date],
+                 calibration_end: date | None, time_unit: str,
+                 holdout_end: date | None = None) -> pl.DataFrame:
+    """:func:`compute_rfm_summary` with the order date ``bounds`` already known (each
+    bounds query scans every order in scope)."""
+    days = unit_days(time_unit)
     calibration_end = _as_date(calibration_end, "calibration end") or bounds[1]
     holdout_end = _as_date(holdout_end, "holdout end") or max(bounds[1], calibration_end)
     if holdout_end < calibration_end:
@@ -183,9 +199,8 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
     calibration_end = _as_date(calibration_end, "calibration end")
     if calibration_end is None:
         raise InputError("A calibration end date is needed")
-    summary = compute_rfm_summary(con, filters, calibration_end, time_unit, holdout_end)
-    bounds = order_date_bounds(con, filters)
-    assert bounds is not None  # compute_rfm_summary raised otherwise
+    bounds = require_order_date_bounds(con, filters)
+    summary = _rfm_summary(con, filters, bounds, calibration_end, time_unit, holdout_end)
     if calibration_end < bounds[0]:
         raise ModelError(f"The calibration end {calibration_end} is before the first order "
                          f"({bounds[0]}). Pick a later calibration end.")
@@ -296,7 +311,8 @@ def _tracking(con: duckdb.DuckDBPyConnection, filters: Filters, bgnbd: BGNBDMode
 
 def predict_customer_value(con: duckdb.DuckDBPyConnection, filters: Filters,
                            time_unit: str = "week", horizon_months: int = 12,
-                           discount_rate: float = 0.01) -> dict[str, Any]:
+                           discount_rate: float = 0.01, *,
+                           bounds: tuple[date, date] | None = None) -> dict[str, Any]:
     """Fit both models on all orders in scope and predict every customer's future value.
 
     The calibration end is the last order day in scope ("as of"). Returns ``as_of``,
@@ -304,13 +320,13 @@ def predict_customer_value(con: duckdb.DuckDBPyConnection, filters: Filters,
     columns plus ``p_alive`` (FHL P(alive)), ``expected_purchases`` (in the horizon),
     ``expected_spend`` (per purchase, Gamma-Gamma) and ``predicted_clv`` (discounted, see
     :func:`retention_core.models.predict_clv`). Raises :class:`ModelError` when the data
-    cannot support the models.
+    cannot support the models. ``bounds``: :func:`require_order_date_bounds` when the
+    caller has it already (it costs a scan of every order in scope).
     """
     horizon_months, discount_rate = check_horizon(horizon_months, discount_rate)
-    summary = compute_rfm_summary(con, filters, None, time_unit)
-    bounds = order_date_bounds(con, filters)
-    assert bounds is not None  # compute_rfm_summary raised otherwise
+    bounds = bounds or require_order_date_bounds(con, filters)
     as_of = bounds[1]
+    summary = _rfm_summary(con, filters, bounds, None, time_unit)
     bgnbd, gamma_gamma = _fit_window(summary, as_of)
     x = summary["frequency"].to_numpy()
     t_x = summary["recency"].to_numpy()
@@ -339,6 +355,12 @@ def compute_historic_clv(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl
     """Historic CLV (SPEC.md): per customer ``first_order``, ``last_order``, ``orders`` and
     ``revenue`` (total over the kept orders in scope), highest revenue first."""
     return query_frame(con, load_sql("clv/customer_value"), filters.params())
+
+
+def _customer_revenue(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Series:
+    """Historic CLV of every customer in scope, unordered: the summaries below sort what
+    they need, so the per-customer table (ids, dates, a sort of every customer) is skipped."""
+    return query_frame(con, load_sql("clv/customer_revenue"), filters.params())["revenue"]
 
 
 def summarise_clv_distribution(revenue: pl.Series | np.ndarray) -> dict[str, Any]:
@@ -423,14 +445,14 @@ def compute_clv_histogram(revenue: pl.Series | np.ndarray, *, bins: int = 40,
 
 def compute_value_overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]:
     """Distribution summary and concentration of historic CLV in one call (for the page)."""
-    revenue = compute_historic_clv(con, filters)["revenue"]
+    revenue = _customer_revenue(con, filters)
     return {**summarise_clv_distribution(revenue), **compute_revenue_concentration(revenue)}
 
 
 def compute_value_histogram(con: duckdb.DuckDBPyConnection, filters: Filters,
                             log_scale: bool = False, bins: int = 40) -> pl.DataFrame:
     """:func:`compute_clv_histogram` over the customers in scope."""
-    revenue = compute_historic_clv(con, filters)["revenue"]
+    revenue = _customer_revenue(con, filters)
     return compute_clv_histogram(revenue, bins=bins, log_scale=log_scale)
 
 

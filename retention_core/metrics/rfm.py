@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from retention_core.errors import DataError, InputError, ModelError
+from retention_core.exports import to_safe_csv
 from retention_core.filters import Filters
 from retention_core.metrics.clv import order_date_bounds, predict_customer_value
 from retention_core.sql import load_sql, query_frame
@@ -62,14 +63,16 @@ def _segment_table() -> pl.DataFrame:
 
 
 def compute_rfm_scores(con: duckdb.DuckDBPyConnection, filters: Filters,
-                       as_of: date | None = None) -> pl.DataFrame:
+                       as_of: date | None = None, *,
+                       bounds: tuple[date, date] | None = None) -> pl.DataFrame:
     """R, F, M scores and the segment of every customer in scope.
 
     Columns: customer_id, first_order, last_order, recency_days (days from the last order
     to ``as_of``, default the last order day in scope), orders, revenue, r_score, f_score,
-    m_score (1..5), rfm (e.g. "545") and segment.
+    m_score (1..5), rfm (e.g. "545") and segment. ``bounds``: the order date bounds when
+    the caller has them already (:func:`~retention_core.metrics.clv.order_date_bounds`).
     """
-    bounds = order_date_bounds(con, filters)
+    bounds = bounds or order_date_bounds(con, filters)
     if bounds is None:
         raise DataError("There are no orders with a customer in this view")
     scores = query_frame(con, load_sql("clv/rfm_scores"),
@@ -86,14 +89,16 @@ def score_customers(con: duckdb.DuckDBPyConnection, filters: Filters, time_unit:
     ``expected_purchases`` and ``predicted_clv`` over the horizon; these are null when the
     models cannot be fitted), ``model_error`` (the reason, or None) and ``notes`` (caveats
     of the fit, see :func:`retention_core.metrics.clv.describe_fit`). Sorted by predicted
-    CLV, then revenue.
+    CLV, then revenue. One row per customer (a million on a big shop): pages show
+    :func:`summarise_customers` and build this table only for a download.
     """
-    scores = compute_rfm_scores(con, filters)
+    bounds = order_date_bounds(con, filters)
+    scores = compute_rfm_scores(con, filters, bounds=bounds)
     model_error = None
     notes: list[str] = []
     try:
         prediction = predict_customer_value(con, filters, time_unit, horizon_months,
-                                            discount_rate)
+                                            discount_rate, bounds=bounds)
         predicted, notes = prediction["customers"], prediction["notes"]
         customers = scores.join(
             predicted.select("customer_id", "p_alive", "expected_purchases", "predicted_clv"),
@@ -106,6 +111,37 @@ def score_customers(con: duckdb.DuckDBPyConnection, filters: Filters, time_unit:
     customers = customers.sort(["predicted_clv", "revenue", "customer_id"],
                                descending=[True, True, False], nulls_last=True)
     return {"customers": customers, "model_error": model_error, "notes": notes}
+
+
+TOP_CUSTOMERS = 1000
+"""How many customers (highest predicted CLV first) the Customer value page lists."""
+
+
+def summarise_customers(con: duckdb.DuckDBPyConnection, filters: Filters,
+                        time_unit: str = "week", horizon_months: int = 12,
+                        discount_rate: float = 0.01, top: int = TOP_CUSTOMERS) -> dict[str, Any]:
+    """What the Customer value page draws from :func:`score_customers`, without the
+    per-customer table (a cached result is copied on every page rerun).
+
+    Returns ``segments`` (:func:`summarise_segments`), ``top_customers`` (the first
+    ``top`` rows of the customer table), ``customers`` (how many there are),
+    ``model_error`` and ``notes``.
+    """
+    scored = score_customers(con, filters, time_unit, horizon_months, discount_rate)
+    customers = scored["customers"]
+    return {"segments": summarise_segments(customers), "top_customers": customers.head(top),
+            "customers": customers.height, "model_error": scored["model_error"],
+            "notes": scored["notes"]}
+
+
+def export_segment(con: duckdb.DuckDBPyConnection, filters: Filters, segment: str,
+                   time_unit: str = "week", horizon_months: int = 12,
+                   discount_rate: float = 0.01) -> bytes:
+    """The customers of ``segment`` as a spreadsheet-safe CSV (the page's download button
+    calls this on click, so the full customer table is only built when wanted)."""
+    customers = score_customers(con, filters, time_unit, horizon_months,
+                                discount_rate)["customers"]
+    return to_safe_csv(select_segment_customers(customers, segment))
 
 
 def summarise_segments(customers: pl.DataFrame) -> pl.DataFrame:

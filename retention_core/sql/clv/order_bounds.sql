@@ -1,8 +1,6 @@
--- First and last order day (and customers) over the orders in scope that have a customer.
+-- First and last order day over the orders in scope that have a customer.
 with customer_orders as (
-    select
-        customer_id,
-        cast(ordered_at as date) as order_day
+    select cast(ordered_at as date) as order_day
     from scoped_orders($f_start, $f_end, $f_channels, $f_countries, $f_devices)
     where customer_id is not null
 ),
@@ -10,8 +8,7 @@ with customer_orders as (
 final as (
     select
         min(order_day) as first_day,
-        max(order_day) as last_day,
-        count(distinct customer_id) as customers
+        max(order_day) as last_day
     from customer_orders
 )
 
