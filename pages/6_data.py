@@ -176,8 +176,13 @@ def do_import(items):
         bar = st.progress(0.0)
         results = []
         for n, prep in enumerate(items):
-            bar.progress(n / len(items), text=f"Importing {prep.file_name}")
-            result = ui.run_or_stop(import_prepared, ws, prep)
+            def show(done, total, n=n, prep=prep):
+                bar.progress((n + done / max(total, 1)) / len(items),
+                             text=f"Importing {prep.file_name}: {done:,} of {total:,} "
+                                  f"{prep.report.unit} stored")
+
+            show(0, prep.frame.height)
+            result = ui.run_or_stop(import_prepared, ws, prep, progress=show)
             results.append((prep, result))
         bar.progress(1.0, text="Done")
         status.update(label="Imported", state="complete")

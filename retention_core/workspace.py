@@ -16,7 +16,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -216,6 +216,20 @@ def _arrow(frame: pl.DataFrame) -> Any:
     return frame.to_arrow(compat_level=pl.CompatLevel.newest())
 
 
+# Rows written per statement by a first import (a progress step: ~0.4 s at 10M rows).
+STORE_SLICE_ROWS = 1_000_000
+
+
+def _with_incoming(cur: duckdb.DuckDBPyConnection, rows: pl.DataFrame, statement: str,
+                   params: dict[str, Any] | None = None) -> None:
+    """Run ``statement`` with ``rows`` visible as ``incoming_rows`` (Arrow, no copy)."""
+    cur.register("incoming_rows", _arrow(rows))
+    try:
+        cur.execute(statement, params)
+    finally:
+        cur.unregister("incoming_rows")
+
+
 def _mount_on(cur: duckdb.DuckDBPyConnection, kind: str, frame: pl.DataFrame) -> None:
     """Shadow table ``kind`` for this cursor with a temp view over ``frame``.
 
@@ -362,38 +376,46 @@ class Workspace:
 
     def import_frame(self, kind: Kind, frame: pl.DataFrame, *, file_name: str,
                      file_hash: str = "", preset: str | None = None,
-                     report: dict[str, Any] | None = None) -> ImportResult:
+                     report: dict[str, Any] | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> ImportResult:
         """Upsert canonical rows of ``kind`` and record the import.
 
         Rows whose key exists with identical values are left alone (idempotent
-        re-import); rows whose key exists with other values are replaced.
+        re-import); rows whose key exists with other values are replaced. ``progress``
+        is called with ``(rows stored, rows in all)`` as the rows are written (the Data
+        page's progress bar).
         """
         if kind in self._mounted:
             raise WorkspaceError(f"the {kind} table is served from a frame and is read-only")
         staged = conform(kind, frame)
+        total = staged.height
         sql = _upsert_sql(kind)
         with self.transaction() as cur:
             import_id = _next_import_id(cur)
-            cur.register("incoming_rows", _arrow(staged))
-            try:
-                if cur.execute(sql["is_empty"]).fetchall()[0][0]:
-                    # First import of this kind: nothing to compare with, so no EXCEPT
-                    # over every row (half the time of a 10M-row import).
-                    cur.execute(sql["insert_all"], {"id": import_id})
-                    new, updated = staged.height, 0
-                else:
-                    cur.execute(sql["stage_changes"])
-                    new, updated = cur.execute(sql["count_changes"]).fetchall()[0]
-                    cur.execute(sql["delete_changed"])
-                    cur.execute(sql["insert_changed"], {"id": import_id})
-                    cur.execute("drop table changed_rows")
-            finally:
-                cur.unregister("incoming_rows")
+            if cur.execute(sql["is_empty"]).fetchall()[0][0]:
+                # First import of this kind: nothing to compare with, so no EXCEPT over
+                # every row (half the time of a 10M-row import). Written in slices so that
+                # progress can be shown; the rows keep their order.
+                for start in range(0, total, STORE_SLICE_ROWS):
+                    _with_incoming(cur, staged.slice(start, STORE_SLICE_ROWS),
+                                   sql["insert_all"], {"id": import_id})
+                    if progress is not None:
+                        progress(min(start + STORE_SLICE_ROWS, total), total)
+                new, updated = total, 0
+            else:
+                # Compared with what is stored in one statement (EXCEPT per slice would
+                # scan the stored table once per slice).
+                _with_incoming(cur, staged, sql["stage_changes"])
+                new, updated = cur.execute(sql["count_changes"]).fetchall()[0]
+                cur.execute(sql["delete_changed"])
+                cur.execute(sql["insert_changed"], {"id": import_id})
+                cur.execute("drop table changed_rows")
+                if progress is not None:
+                    progress(total, total)
             derived.refresh(cur, [kind])
-            _record_import(cur, import_id, kind, file_name, file_hash, preset, staged.height,
+            _record_import(cur, import_id, kind, file_name, file_hash, preset, total,
                            new, updated, report)
-        return ImportResult(import_id, kind, staged.height, new, updated,
-                            staged.height - new - updated)
+        return ImportResult(import_id, kind, total, new, updated, total - new - updated)
 
     def mount_frame(self, kind: Kind, frame: pl.DataFrame, *, file_name: str,
                     file_hash: str = "", preset: str | None = None,

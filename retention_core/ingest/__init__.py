@@ -13,7 +13,7 @@ once, then :func:`suggest_for` and :func:`prepare_raw` each time the mapping cha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,11 +292,15 @@ def prepare_import(sources: Source | Sequence[Source], *, kind: Kind | None = No
                        stage_map=stage_map, survey=survey)
 
 
-def import_prepared(ws: Workspace, prepared: PreparedImport) -> ImportResult:
-    """Write a prepared import into ``ws`` (one transaction; idempotent upsert)."""
+def import_prepared(ws: Workspace, prepared: PreparedImport, *,
+                    progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Write a prepared import into ``ws`` (one transaction; idempotent upsert).
+
+    ``progress(rows stored, rows in all)`` is called as the rows are written.
+    """
     return ws.import_frame(prepared.kind, prepared.frame, file_name=prepared.file_name,
                            file_hash=prepared.file_hash, preset=prepared.preset,
-                           report=prepared.report.to_dict())
+                           report=prepared.report.to_dict(), progress=progress)
 
 
 def ingest_files(ws: Workspace, sources: Source | Sequence[Source], *,
