@@ -24,7 +24,7 @@ import polars as pl
 
 from retention_core.errors import DataError, InputError, ModelError
 from retention_core.filters import Filters
-from retention_core.metrics.common import check_period
+from retention_core.metrics.common import check_period, customer_orders_sql
 from retention_core.models import BGNBDModel, GammaGammaModel, predict_clv, unit_days
 from retention_core.models.clv import MONTH_DAYS, check_horizon
 from retention_core.sql import load_sql, query_frame, query_one
@@ -55,7 +55,7 @@ def _as_date(value: date | datetime | str | None, name: str) -> date | None:
 def order_date_bounds(con: duckdb.DuckDBPyConnection,
                       filters: Filters) -> tuple[date, date] | None:
     """(first, last) order day over the orders in scope that have a customer, or None."""
-    row = query_one(con, load_sql("clv/order_bounds"), filters.params())
+    row = query_one(con, customer_orders_sql(con, "clv/order_bounds"), filters.params())
     if row is None or row[0] is None:
         return None
     return row[0], row[1]
@@ -289,7 +289,7 @@ def _tracking(con: duckdb.DuckDBPyConnection, filters: Filters, bgnbd: BGNBDMode
     first purchases per day with E[X] at each whole-day lag.
     """
     params = {**filters.params(), "calibration_end": calibration_end, "holdout_end": holdout_end}
-    daily = query_frame(con, load_sql("clv/purchase_days_by_day"), params)
+    daily = query_frame(con, customer_orders_sql(con, "clv/purchase_days_by_day"), params)
     first_day = daily["day"].min()
     n_days = (holdout_end - first_day).days + 1
     grid = pl.DataFrame({"day": pl.date_range(first_day, holdout_end, "1d", eager=True)})
@@ -360,7 +360,8 @@ def compute_historic_clv(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl
 def _customer_revenue(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Series:
     """Historic CLV of every customer in scope, unordered: the summaries below sort what
     they need, so the per-customer table (ids, dates, a sort of every customer) is skipped."""
-    return query_frame(con, load_sql("clv/customer_revenue"), filters.params())["revenue"]
+    sql = customer_orders_sql(con, "clv/customer_revenue")
+    return query_frame(con, sql, filters.params())["revenue"]
 
 
 def summarise_clv_distribution(revenue: pl.Series | np.ndarray) -> dict[str, Any]:
@@ -465,7 +466,8 @@ def compute_cohort_value(con: duckdb.DuckDBPyConnection, filters: Filters,
     cumulative_revenue_per_customer, is_partial (the period holding the latest order).
     """
     check_period(period)
-    return query_frame(con, load_sql("clv/cohort_value"), {**filters.params(), "period": period})
+    sql = customer_orders_sql(con, "clv/cohort_value")
+    return query_frame(con, sql, {**filters.params(), "period": period})
 
 
 # -- simple CLV --------------------------------------------------------------------------------
@@ -490,7 +492,7 @@ def compute_simple_clv(con: duckdb.DuckDBPyConnection, filters: Filters,
     as_of = _as_date(as_of, "as of") or bounds[1]
     year_start = as_of - timedelta(days=364)
     prior_start = year_start - timedelta(days=365)
-    row = query_one(con, load_sql("clv/simple_clv_inputs"),
+    row = query_one(con, customer_orders_sql(con, "clv/simple_clv_inputs"),
                     {**filters.params(), "as_of": as_of, "year_start": year_start,
                      "prior_start": prior_start})
     customers_year, revenue_year, customers_prior, retained = row if row else (0, 0.0, 0, 0)

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from retention_core import derived
 from retention_core.errors import InputError
 from retention_core.filters import PERIODS
 from retention_core.sql import load_sql, query_frame, query_one
@@ -26,6 +27,21 @@ def data_bounds(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
     if row is None or row[0] is None:
         return None
     return row[0], row[1]
+
+
+def customer_orders_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The query ``name`` reading ``scoped_order_facts`` (integer customer keys, see
+    :mod:`retention_core.derived.orders`) instead of ``scoped_orders`` when the workspace
+    has that table; else as written (a mounted or older workspace).
+
+    Only for queries that read nothing but customer_id, ordered_at, revenue, channel,
+    country and device, and never show a customer_id: on the derived table it is an
+    integer key. Results are the same either way (tests/test_order_facts.py).
+    """
+    sql = load_sql(name)
+    if derived.available(con, "order_facts"):
+        return sql.replace("scoped_orders(", "scoped_order_facts(")
+    return sql
 
 
 def check_period(period: str) -> str:

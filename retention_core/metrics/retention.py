@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from retention_core.filters import Filters
+from retention_core.metrics.common import customer_orders_sql
 from retention_core.metrics.retention_kpis import (  # noqa: F401  (re-exported)
     compute_order_kpis,
     compute_weekly_order_kpis,
@@ -177,7 +178,7 @@ def compute_customer_retention_rate(con: duckdb.DuckDBPyConnection, filters: Fil
     if scope is None:
         return pl.DataFrame(schema=CRR_SCHEMA)
     params = scope_params(filters, scope, activity_days=activity_days)
-    frame = query_frame(con, load_sql("retention/customer_retention_rate"), params)
+    frame = query_frame(con, customer_orders_sql(con, "retention/customer_retention_rate"), params)
     return _conform(frame, CRR_SCHEMA)
 
 
@@ -199,7 +200,8 @@ def compute_returning_share(con: duckdb.DuckDBPyConnection, filters: Filters,
     scope = resolve_scope(con, filters, period, as_of)
     if scope is None:
         return pl.DataFrame(schema=RETURNING_SCHEMA)
-    frame = query_frame(con, load_sql("retention/returning_share"), scope_params(filters, scope))
+    sql = customer_orders_sql(con, "retention/returning_share")
+    frame = query_frame(con, sql, scope_params(filters, scope))
     return _conform(frame, RETURNING_SCHEMA)
 
 
@@ -221,7 +223,7 @@ def compute_time_between_orders(con: duckdb.DuckDBPyConnection, filters: Filters
     scope = resolve_scope(con, filters, "week", as_of)
     if scope is None:
         return pl.DataFrame(schema=GAPS_SCHEMA)
-    frame = query_frame(con, load_sql("retention/time_between_orders"),
+    frame = query_frame(con, customer_orders_sql(con, "retention/time_between_orders"),
                         scope_params(filters, scope))
     return _conform(frame, GAPS_SCHEMA)
 
@@ -248,7 +250,7 @@ def compute_churn(con: duckdb.DuckDBPyConnection, filters: Filters,
                            "repeat_customers": 0, "median_days_to_second": None}
     if scope is None:
         return out
-    row = query_one(con, load_sql("retention/customer_status"),
+    row = query_one(con, customer_orders_sql(con, "retention/customer_status"),
                     scope_params(filters, scope, churn_days=churn_days))
     customers, churned, repeaters, median_days = row
     out.update(customers=customers, churned=churned, repeat_customers=repeaters,

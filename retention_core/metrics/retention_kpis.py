@@ -18,8 +18,9 @@ import duckdb
 import polars as pl
 
 from retention_core.filters import Filters
+from retention_core.metrics.common import customer_orders_sql
 from retention_core.metrics.retention_scope import resolve_scope, scope_params
-from retention_core.sql import load_sql, query_frame
+from retention_core.sql import query_frame
 
 ORDER_KPI_KEYS = ("customers", "orders", "revenue", "aov", "purchase_frequency",
                   "repeat_purchase_rate")
@@ -52,7 +53,8 @@ def compute_order_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
     scope = resolve_scope(con, filters, "week", as_of)
     if scope is None:
         return empty
-    frame = query_frame(con, load_sql("retention/order_kpis"), scope_params(filters, scope))
+    sql = customer_orders_sql(con, "retention/order_kpis")
+    frame = query_frame(con, sql, scope_params(filters, scope))
     row = frame.row(0, named=True)
     return {
         "customers": int(row["customers"]),
@@ -80,7 +82,8 @@ def compute_weekly_order_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
     scope = resolve_scope(con, filters, "week", as_of)
     if scope is None:
         return pl.DataFrame(schema=WEEKLY_SCHEMA)
-    frame = query_frame(con, load_sql("retention/weekly_order_kpis"), scope_params(filters, scope))
+    sql = customer_orders_sql(con, "retention/weekly_order_kpis")
+    frame = query_frame(con, sql, scope_params(filters, scope))
     if frame.is_empty():
         return pl.DataFrame(schema=WEEKLY_SCHEMA)
     return frame.select([pl.col(n).cast(t) for n, t in WEEKLY_SCHEMA.items()])

@@ -1,0 +1,26 @@
+"""Kept orders with an integer customer key for the customer metrics (issue 9 warm path).
+
+Every global filter narrows *orders* (a customer's cohort and first order depend on which
+orders are in scope), so per-customer facts computed at import would only answer the
+unfiltered view. This table keeps one row per kept order instead, with the few columns the
+retention and customer-value queries read and an integer ``customer_key`` in place of the
+``customer_id`` text: those queries group or sort 10M orders by customer, and integers make
+that cheaper. Readers use it through
+:func:`retention_core.metrics.common.customer_orders_sql`, which falls back to the
+canonical ``scoped_orders`` when the table is missing.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from retention_core import derived
+from retention_core.sql import load_sql
+
+TABLE = "order_facts"
+
+
+@derived.register("orders", tables=(TABLE,))
+def build(cur: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create ``order_facts`` and its ``scoped_order_facts`` macro from ``orders``."""
+    cur.execute(load_sql("derived_orders/build"))

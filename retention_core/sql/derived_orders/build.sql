@@ -1,0 +1,36 @@
+-- order_facts: the kept orders with only the columns the customer metrics read, and an
+-- integer customer_key instead of the customer_id text (issue 9: group-bys and window
+-- sorts by customer ~30-70% cheaper on integers). Guest orders stay, with a NULL key.
+-- Rebuilt inside every transaction that changes `orders` (retention_core/derived).
+create or replace table order_facts as
+with customer_keys as (
+    select customer_id, cast(row_number() over () as integer) as customer_key
+    from (
+        select distinct customer_id
+        from orders
+        where customer_id is not null and not coalesce(is_excluded, false)
+    )
+),
+
+final as (
+    select k.customer_key, o.ordered_at, o.revenue, o.channel, o.country, o.device
+    from orders as o
+    left join customer_keys as k using (customer_id)
+    where not coalesce(o.is_excluded, false)
+)
+
+select * from final;
+
+-- The global filters over order_facts, exactly as scoped_orders applies them. The key is
+-- returned as `customer_id` so that a query which only groups or counts customers runs
+-- unchanged on either macro (retention_core.metrics.common.customer_orders_sql); a query
+-- that shows customer ids must read scoped_orders.
+create or replace macro scoped_order_facts(f_start, f_end, f_channels, f_countries, f_devices)
+as table
+select customer_key as customer_id, ordered_at, revenue, channel, country, device
+from order_facts
+where (f_start is null or ordered_at >= f_start)
+  and (f_end is null or ordered_at < f_end)
+  and (f_channels is null or list_contains(f_channels, channel))
+  and (f_countries is null or list_contains(f_countries, country))
+  and (f_devices is null or list_contains(f_devices, device));

@@ -1,0 +1,94 @@
+"""The derived ``order_facts`` table (integer customer keys, retention_core/derived/orders.py)
+gives exactly the numbers of the canonical orders: every query that reads it through
+``customer_orders_sql`` is run on a workspace that has the table and on one that serves
+the same orders mounted from a frame (no derived tables, the canonical path)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+from test_retention_properties import BASE, filter_sets, order_sets
+
+from retention_core import derived
+from retention_core.filters import Filters
+from retention_core.metrics import clv
+from retention_core.metrics import retention as r
+from retention_core.metrics.common import customer_orders_sql
+from retention_core.sql import query_frame
+from retention_core.workspace import Workspace
+
+SCHEMA = {"order_id": pl.String, "customer_id": pl.String, "ordered_at": pl.Datetime("us"),
+          "revenue": pl.Float64, "status": pl.String, "channel": pl.String,
+          "delivered_late": pl.Boolean}
+
+
+def _results(con, filters: Filters, as_of: date) -> dict:
+    """Every result that reads order_facts when it exists."""
+    out = {
+        "crr": r.compute_customer_retention_rate(con, filters, "month", 30, as_of=as_of),
+        "returning": r.compute_returning_share(con, filters, "week", as_of=as_of),
+        "gaps": r.compute_time_between_orders(con, filters, as_of=as_of),
+        "churn": r.compute_churn(con, filters, 60, as_of=as_of),
+        "kpis": r.compute_order_kpis(con, filters, as_of=as_of),
+        "weekly": r.compute_weekly_order_kpis(con, filters, as_of=as_of),
+        "bounds": clv.order_date_bounds(con, filters),
+    }
+    if out["bounds"] is not None:
+        out["value"] = clv.compute_value_overview(con, filters)
+        out["cohort_value"] = clv.compute_cohort_value(con, filters, "month")
+        out["simple"] = clv.compute_simple_clv(con, filters)
+        end = out["bounds"][1]
+        out["days"] = query_frame(con, customer_orders_sql(con, "clv/purchase_days_by_day"),
+                                  {**filters.params(), "calibration_end": end - timedelta(30),
+                                   "holdout_end": end})
+    return out
+
+
+def _assert_same(got, want, where: str) -> None:
+    if isinstance(got, pl.DataFrame):
+        assert_frame_equal(got, want, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+    elif isinstance(got, dict):
+        assert got.keys() == want.keys(), where
+        for key in got:
+            _assert_same(got[key], want[key], f"{where}.{key}")
+    elif isinstance(got, float):
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-9), where
+    else:
+        assert got == want, where
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(orders=order_sets(), filters=filter_sets(), as_of_day=st.integers(200, 420))
+def test_order_facts_give_the_canonical_numbers(orders, filters, as_of_day):
+    if not orders:
+        return
+    frame = pl.DataFrame(orders, schema=SCHEMA)
+    as_of = (BASE + timedelta(days=as_of_day)).date()
+    with Workspace.from_frames(orders=frame) as stored, Workspace(":memory:") as mounted:
+        mounted.mount_frame("orders", frame, file_name="orders.parquet")
+        assert derived.available(stored.cursor(), "order_facts")
+        assert not derived.available(mounted.cursor(), "order_facts")
+        fast = _results(stored.cursor(), filters, as_of)
+        slow = _results(mounted.cursor(), filters, as_of)
+    _assert_same(fast, slow, "results")
+
+
+def test_order_facts_follow_imports_and_deletes(tmp_path):
+    """Rebuilt in the transaction that changes the orders: a later import's orders count."""
+    rows = [{"order_id": f"o{i}", "customer_id": c, "ordered_at": BASE + timedelta(days=d),
+             "revenue": 10.0, "status": "paid", "channel": "web", "delivered_late": None}
+            for i, (c, d) in enumerate([("a", 0), ("a", 40), ("b", 3), (None, 5)])]
+    with Workspace.from_frames(path=tmp_path / "w.duckdb",
+                               orders=pl.DataFrame(rows[:2], schema=SCHEMA)) as ws:
+        assert r.compute_order_kpis(ws.cursor(), Filters())["customers"] == 1
+        ws.import_frame("orders", pl.DataFrame(rows, schema=SCHEMA), file_name="more.csv")
+        kpis = r.compute_order_kpis(ws.cursor(), Filters())
+        assert (kpis["customers"], kpis["orders"]) == (2, 4)
+        rows = ws.cursor().execute("select count(*), count(customer_key), "
+                                   "count(distinct customer_key) from order_facts").fetchall()
+        assert rows == [(4, 3, 2)]
