@@ -72,3 +72,30 @@ def test_contributions_of_one_dimension_add_up_to_the_change(seed, ratio):
     assert delta == pytest.approx(kpi(True) - kpi(False))
     singles = table.filter(pl.col("n_dims") == 1, pl.col("seg").is_not_null())
     assert singles.get_column("contribution").sum() == pytest.approx(delta, abs=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([None, "weight"]))
+def test_grouped_records_explain_a_change_as_the_units_do(seed, weight):
+    # the Overview groups its records by period and segment (SQL) before explaining;
+    # the answer must be the one the units themselves give
+    rnd = random.Random(seed)
+    rows = [{"is_current": rnd.random() < 0.5, "channel": rnd.choice(["ads", "email", None]),
+             "device": rnd.choice(["mobile", "desktop"]), "value": float(rnd.randint(0, 3)),
+             "weight": float(rnd.randint(1, 2))} for _ in range(rnd.randint(1, 60))]
+    units = pl.DataFrame(rows, schema={"is_current": pl.Boolean, "channel": pl.String,
+                                       "device": pl.String, "value": pl.Float64,
+                                       "weight": pl.Float64})
+    grouped = units.group_by("is_current", "channel", "device").agg(
+        pl.col("value").sum(), pl.col("weight").sum(), pl.len().alias("units"))
+    dims = ["channel", "device"]
+    expected = explain_change(units, dims=dims, value="value", weight=weight)
+    got = explain_change(grouped, dims=dims, value="value", weight=weight,
+                         count=None if weight else "units")
+    if expected is None:
+        assert got is None
+    else:
+        assert got.segment == expected.segment
+        assert got.contribution == pytest.approx(expected.contribution)
+        assert got.share == pytest.approx(expected.share)
+        assert (got.size_before, got.size_after) == (expected.size_before, expected.size_after)

@@ -39,7 +39,8 @@ class SegmentContribution:
 
 
 def decompose_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
-                     weight: str | None = None, current: str = "is_current") -> tuple[float, pl.DataFrame]:
+                     weight: str | None = None, current: str = "is_current",
+                     count: str | None = None) -> tuple[float, pl.DataFrame]:
     """Split the change of a KPI between the previous and the current period by segment.
 
     Parameters
@@ -48,9 +49,13 @@ def decompose_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
         One row per unit (order, customer, answer, cart) of either period, with a Boolean
         ``current`` column, the ``dims`` columns, a ``value`` column and, for a ratio KPI,
         a ``weight`` column (the KPI is ``sum(value) / sum(weight)``; for an additive KPI
-        it is ``sum(value)``).
+        it is ``sum(value)``). A row may also stand for several units with the same
+        segment values (their values and weights added up): the result is the same.
     dims
         Segment columns to search (single values and pairs).
+    count
+        For an additive KPI on such grouped rows: the column holding how many units a
+        row stands for (segment sizes count units; without it, one per row).
 
     Returns
     -------
@@ -62,7 +67,11 @@ def decompose_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
     """
     records = records.with_columns(pl.col(value).cast(pl.Float64),
                                    *([pl.col(weight).cast(pl.Float64)] if weight else []))
-    w = pl.col(weight) if weight else pl.lit(1.0)
+    if not weight and not count:
+        # one unit per row; a column, not pl.lit(1.0), whose sum in a group_by is 1
+        records = records.with_columns(pl.lit(1.0).alias("_one_unit"))
+        count = "_one_unit"
+    w = pl.col(weight) if weight else pl.col(count).cast(pl.Float64)
     totals = records.group_by(current).agg(pl.col(value).sum().alias("v"), w.sum().alias("w"))
     # sizes are the weights (units when the KPI is additive)
     tot = {row[current]: (row["v"], row["w"]) for row in totals.iter_rows(named=True)}
@@ -106,10 +115,12 @@ def decompose_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
 
 
 def explain_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
-                   weight: str | None = None, current: str = "is_current") -> SegmentContribution | None:
+                   weight: str | None = None, current: str = "is_current",
+                   count: str | None = None) -> SegmentContribution | None:
     """The segment that accounts for most of the change, or None if none accounts for
-    at least 30% of it (or nothing changed)."""
-    delta, table = decompose_change(records, dims=dims, value=value, weight=weight, current=current)
+    at least 30% of it (or nothing changed). Arguments as :func:`decompose_change`."""
+    delta, table = decompose_change(records, dims=dims, value=value, weight=weight,
+                                    current=current, count=count)
     if table.height:
         table = table.filter(~pl.col("is_everyone"))
     if not table.height or not delta or delta != delta:
