@@ -19,6 +19,7 @@ from retention_core.filters import Filters
 from retention_core.metrics import clv
 from retention_core.metrics import retention as r
 from retention_core.metrics.common import customer_orders_sql
+from retention_core.metrics.retention_scope import latest_order_date, resolve_scope
 from retention_core.sql import query_frame
 from retention_core.workspace import Workspace
 
@@ -37,6 +38,8 @@ def _results(con, filters: Filters, as_of: date) -> dict:
         "kpis": r.compute_order_kpis(con, filters, as_of=as_of),
         "weekly": r.compute_weekly_order_kpis(con, filters, as_of=as_of),
         "bounds": clv.order_date_bounds(con, filters),
+        "latest": latest_order_date(con),
+        "default_scope": resolve_scope(con, filters, "month"),
     }
     if out["bounds"] is not None:
         out["value"] = clv.compute_value_overview(con, filters)
@@ -68,7 +71,7 @@ def test_order_facts_give_the_canonical_numbers(orders, filters, as_of_day):
     if not orders:
         return
     frame = pl.DataFrame(orders, schema=SCHEMA)
-    as_of = (BASE + timedelta(days=as_of_day)).date()
+    as_of = max((BASE + timedelta(days=as_of_day)).date(), filters.start or date.min)
     with Workspace.from_frames(orders=frame) as stored, Workspace(":memory:") as mounted:
         mounted.mount_frame("orders", frame, file_name="orders.parquet")
         assert derived.available(stored.cursor(), "order_facts")

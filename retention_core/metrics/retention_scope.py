@@ -24,8 +24,13 @@ import duckdb
 
 from retention_core.errors import InputError
 from retention_core.filters import Filters
-from retention_core.metrics.common import check_period, next_period_start, period_start
-from retention_core.sql import load_sql, query_one
+from retention_core.metrics.common import (
+    check_period,
+    customer_orders_sql,
+    next_period_start,
+    period_start,
+)
+from retention_core.sql import query_one
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class Scope:
 
 def latest_order_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """Date of the latest kept order in the workspace (before any filter), or None."""
-    row = query_one(con, load_sql("retention/latest_order_date"))
+    row = query_one(con, customer_orders_sql(con, "retention/latest_order_date"))
     return row[0] if row else None
 
 

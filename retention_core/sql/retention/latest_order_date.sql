@@ -1,7 +1,8 @@
--- "As of" defaults to the latest date in the data: the day of the latest kept order.
+-- "As of" defaults to the latest date in the data: the day of the latest kept order
+-- (no filter; read through customer_orders_sql, so order_facts answers it when present).
 with final as (
     select cast(max(ordered_at) as date) as latest_date
-    from kept_orders
+    from scoped_orders(null, null, null, null, null)
 )
 
 select * from final
