@@ -42,6 +42,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from retention_core import derived
+from retention_core.derived.events import TABLES as DERIVED_TABLES
 from retention_core.errors import InputError
 from retention_core.filters import Filters
 from retention_core.schema import FUNNEL_STAGES
@@ -107,7 +109,8 @@ def _check_dimension(dimension: str) -> str:
     return dimension
 
 
-def _micros(days: float) -> int:
+def micros(days: float) -> int:
+    """Days as whole microseconds (how the SQL takes windows)."""
     return round(days * _DAY * 1_000_000)
 
 
@@ -123,7 +126,8 @@ def list_funnel_stages(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.D
         ``step`` (1-based), ``stage``, ``events``, ``first_event_at``, ``last_event_at``;
         no rows when the scope has no funnel event.
     """
-    frame = query_frame(con, load_sql("funnel/stages"),
+    name = "funnel/fast_stages" if derived.available(con, "funnel_stage_days") else "funnel/stages"
+    frame = query_frame(con, load_sql(name),
                         {**filters.params(), "vocabulary": list(FUNNEL_STAGES)})
     return frame.sort("stage_order").with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("step")
@@ -150,12 +154,14 @@ def describe_stages(stages: list[str]) -> str:
 
 @dataclass(frozen=True)
 class _Scope:
-    """What one funnel computation works on: present stages, query parameters, as-of."""
+    """What one funnel computation works on: present stages, query parameters, as-of,
+    and whether the derived tables answer it (:func:`_derived_answers`)."""
 
     stages: list[str]
     params: dict[str, Any]
     window_days: float
     as_of: datetime | None
+    derived: bool = False
 
     @property
     def cart_step(self) -> int | None:
@@ -170,28 +176,66 @@ class _Scope:
         return self.cart_step is not None and self.has_purchase
 
 
+def step_params(stages: list[str], window_days: float, unit: str) -> dict[str, Any]:
+    """The parameters of ``funnel/units.sql`` for these present stages (filters aside)."""
+    cart = cart_stage(stages)
+    return {
+        "unit": unit,
+        "steps": stages or [FUNNEL_STAGES[0]],
+        "window_us": micros(window_days),
+        "cart_step": stages.index(cart) + 1 if cart else None,
+        "purchase_step": stages.index("purchase") + 1 if "purchase" in stages else None,
+        "edges": [float(lower) for lower, _ in TIME_BUCKETS],
+    }
+
+
 def _scope(con: duckdb.DuckDBPyConnection, filters: Filters, window_days: float,
            unit: str) -> _Scope:
     check_unit(unit)
     window = check_days(window_days, "conversion window")
     present = list_funnel_stages(con, filters)
     stages = present.get_column("stage").to_list()
-    cart = cart_stage(stages)
-    params = {
-        **filters.params(),
-        "unit": unit,
-        "steps": stages or [FUNNEL_STAGES[0]],
-        "window_us": _micros(window),
-        "cart_step": stages.index(cart) + 1 if cart else None,
-        "purchase_step": stages.index("purchase") + 1 if "purchase" in stages else None,
-    }
-    return _Scope(stages, params, window, present.get_column("last_event_at").max())
+    params = {**filters.params(), **step_params(stages, window, unit)}
+    return _Scope(stages, params, window, present.get_column("last_event_at").max(),
+                  _derived_answers(con, stages, window, unit))
+
+
+# -- the derived tables (retention_core/derived/events.py) -------------------------------
+
+def derived_stages(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The funnel stages of all events, in funnel order, from ``funnel_stage_days``:
+    the stages the derived per-session facts were computed with."""
+    rows = con.execute("select distinct stage from funnel_stage_days").fetchall()
+    present = {r[0] for r in rows}
+    return [s for s in FUNNEL_STAGES if s in present]
+
+
+def _derived_answers(con: duckdb.DuckDBPyConnection, stages: list[str], window: float,
+                     unit: str) -> bool:
+    """Whether the derived tables give this computation's per-unit facts: sessions, the
+    default window, and the filters keep every stage of the data (a unit's level
+    depends on the list of steps)."""
+    return (unit == "session" and window == DEFAULT_WINDOW_DAYS and bool(stages)
+            and all(derived.available(con, table) for table in DERIVED_TABLES)
+            and derived_stages(con) == stages)
+
+
+def units_sql(events: str) -> str:
+    """``funnel/units.sql`` reading ``funnel/<events>.sql`` (scoped_events or split_events)."""
+    return load_sql("funnel/units").replace("__events__", load_sql(f"funnel/{events}"))
+
+
+def unit_groups_sql(units: str, purchases: str) -> str:
+    """``funnel/unit_groups.sql`` over the per-unit rows ``units`` (SQL text) with the
+    recoveries looked up in ``funnel/<purchases>.sql``."""
+    return (load_sql("funnel/unit_groups").replace("__units__", units)
+            .replace("__purchases__", load_sql(f"funnel/{purchases}")))
 
 
 def _on_units(name: str) -> str:
     """The query ``funnel/<name>`` reading the per-unit levels as ``funnel_units``."""
     return (load_sql("funnel/with_units")
-            .replace("__units__", load_sql("funnel/units"))
+            .replace("__units__", units_sql("scoped_events"))
             .replace("__query__", load_sql(f"funnel/{name}")))
 
 
@@ -206,13 +250,21 @@ def _query(con: duckdb.DuckDBPyConnection, scope: _Scope, name: str,
 @contextmanager
 def _materialised_units(con: duckdb.DuckDBPyConnection, scope: _Scope) -> Iterator[None]:
     """The per-unit levels as the temp table ``funnel_units`` of this cursor, dropped after."""
-    sql = load_sql("funnel/materialise_units").replace("__units__", load_sql("funnel/units"))
-    used = {k: v for k, v in scope.params.items() if f"${k}" in sql}
-    con.execute(sql, used)
+    with _temp_table(con, "materialise_units", "drop_units", units_sql("scoped_events"),
+                     scope.params):
+        yield
+
+
+@contextmanager
+def _temp_table(con: duckdb.DuckDBPyConnection, create: str, drop: str, units: str,
+                params: dict[str, Any]) -> Iterator[None]:
+    """Run ``funnel/<create>`` (its placeholder filled with ``units``), then ``funnel/<drop>``."""
+    sql = load_sql(f"funnel/{create}").replace("__units__", units)
+    con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
     try:
         yield
     finally:
-        con.execute(load_sql("funnel/drop_units"))
+        con.execute(load_sql(f"funnel/{drop}"))
 
 
 def compute_unit_levels(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -238,7 +290,7 @@ def compute_unit_levels(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``cart_value``; sorted by ``unit_id``.
     """
     scope = _scope(con, filters, window_days, unit)
-    frame = query_frame(con, load_sql("funnel/units"), scope.params)
+    frame = query_frame(con, units_sql("scoped_events"), scope.params)
     if not scope.stages:
         frame = frame.clear()
     return frame.sort("unit_id")
@@ -404,8 +456,7 @@ def _bucket_rows(con: duckdb.DuckDBPyConnection, scope: _Scope,
                  materialised: bool = False) -> pl.DataFrame:
     if not scope.has_purchase:
         return pl.DataFrame(schema={"bucket": pl.Int64, "units": pl.Int64})
-    return _query(con, scope, "time_to_purchase", materialised,
-                  edges=[float(lower) for lower, _ in TIME_BUCKETS])
+    return _query(con, scope, "time_to_purchase", materialised)
 
 
 def _timing_row(con: duckdb.DuckDBPyConnection, scope: _Scope,
@@ -420,7 +471,115 @@ def _abandoned_row(con: duckdb.DuckDBPyConnection, scope: _Scope, recovery: floa
     if not scope.measures_abandonment:
         return None
     return _query(con, scope, "abandoned_carts", materialised,
-                  recovery_us=_micros(recovery)).row(0, named=True)
+                  recovery_us=micros(recovery)).row(0, named=True)
+
+
+# -- from the derived tables -------------------------------------------------------------
+
+
+@contextmanager
+def _split_units(con: duckdb.DuckDBPyConnection, scope: _Scope) -> Iterator[None]:
+    """The per-unit rows of the split sessions in scope as the temp table
+    ``funnel_split_units`` of this cursor (computed live from their few events)."""
+    with _temp_table(con, "split_units", "drop_split_units", units_sql("split_events"),
+                     scope.params):
+        yield
+
+
+def _derived_groups(con: duckdb.DuckDBPyConnection, scope: _Scope,
+                    recovery: float) -> pl.DataFrame:
+    """``funnel/unit_groups.sql`` rows of the units in scope: whole sessions from
+    ``funnel_session_days``, split ones from :func:`_split_units` (call inside it)."""
+    split = unit_groups_sql(load_sql("funnel/split_unit_rows"), "split_purchases")
+    sql = load_sql("funnel/fast_groups").replace("__groups__", split)
+    return query_frame(con, sql, {**scope.params, "recovery_us": micros(recovery)})
+
+
+def _group_levels(groups: pl.DataFrame, dimension: str) -> pl.DataFrame:
+    """What ``funnel/levels.sql`` gives, added up from unit groups."""
+    key = (pl.lit("all") if dimension == "all"
+           else pl.col(dimension).fill_null("(unknown)")).alias("group_value")
+    return (groups.group_by(key, pl.col("level").cast(pl.Int64))
+            .agg(pl.col("units").sum().cast(pl.Int64)).select(list(_LEVELS_SCHEMA)))
+
+
+def _units_reaching(step: int | None) -> pl.Expr:
+    if step is None:
+        return pl.lit(0, dtype=pl.Int64)
+    return pl.col("units").filter(pl.col("level") >= step).sum().cast(pl.Int64)
+
+
+def _group_weekly(groups: pl.DataFrame, scope: _Scope) -> pl.DataFrame:
+    """What ``funnel/weekly.sql`` gives, added up from unit groups."""
+    return groups.group_by(pl.col("day").dt.truncate("1w").alias("week")).agg(
+        pl.col("units").sum().cast(pl.Int64).alias("units"),
+        _units_reaching(scope.cart_step).alias("carts"),
+        _units_reaching(scope.params["purchase_step"]).alias("purchases"))
+
+
+def _group_buckets(groups: pl.DataFrame) -> pl.DataFrame:
+    """What ``funnel/time_to_purchase.sql`` gives, added up from unit groups."""
+    return (groups.filter(pl.col("bucket").is_not_null())
+            .group_by(pl.col("bucket").cast(pl.Int64))
+            .agg(pl.col("units").sum().cast(pl.Int64)))
+
+
+def _group_abandoned(groups: pl.DataFrame) -> dict[str, Any]:
+    """What ``funnel/abandoned_carts.sql`` gives, added up from unit groups."""
+    keys = ("abandoned_carts", "carts_with_value", "abandoned_value", "recovered_carts",
+            "recovered_value")
+    return groups.select(pl.col(k).sum() for k in keys).row(0, named=True)
+
+
+def _derived_report(con: duckdb.DuckDBPyConnection, scope: _Scope,
+                    recovery: float) -> dict[str, Any]:
+    """:func:`compute_funnel_report` from the derived tables: two small queries."""
+    with _split_units(con, scope):
+        groups = _derived_groups(con, scope, recovery)
+        timing = (query_frame(con, load_sql("funnel/fast_timing"), scope.params).row(0, named=True)
+                  if scope.has_purchase else None)
+    levels = {d: _group_levels(groups, d) for d in ("all", *DIMENSIONS)}
+    buckets = (_group_buckets(groups) if scope.has_purchase
+               else pl.DataFrame(schema={"bucket": pl.Int64, "units": pl.Int64}))
+    abandoned = _group_abandoned(groups) if scope.measures_abandonment else None
+    return _report(scope, levels, _group_weekly(groups, scope), buckets, timing, abandoned,
+                   recovery)
+
+
+_TRUNCATE = {"week": "1w", "month": "1mo", "quarter": "1q"}
+_CART_GROUPS_SCHEMA = {"period_start": pl.Date, "device": pl.String, "source": pl.String,
+                       "cart": pl.Float64, "abandoned": pl.Float64}
+
+
+def compute_cart_groups(con: duckdb.DuckDBPyConnection, filters: Filters,
+                        period: str = "week") -> pl.DataFrame:
+    """Sessions reaching the cart step (default window) and those of them abandoned, per
+    period of their first funnel event, device and source: the records behind the
+    Overview's cart abandonment tile (``abandoned / cart`` is the rate).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``period_start``, ``device``, ``source``, ``cart``, ``abandoned`` (counts, as
+        floats); only groups with a cart; no rows when abandonment is not measured (no
+        cart or no purchase stage in scope).
+    """
+    scope = _scope(con, filters, DEFAULT_WINDOW_DAYS, "session")
+    if not scope.measures_abandonment:
+        return pl.DataFrame(schema=_CART_GROUPS_SCHEMA)
+    if scope.derived:
+        with _split_units(con, scope):
+            groups = _derived_groups(con, scope, DEFAULT_RECOVERY_DAYS)
+    else:
+        sql = unit_groups_sql(units_sql("scoped_events"), "no_purchases")
+        groups = query_frame(con, sql, {**scope.params, "recovery_us": 0})
+    purchased = pl.col("level") >= scope.params["purchase_step"]
+    return (groups.filter(pl.col("level") >= scope.cart_step)
+            .group_by(pl.col("day").dt.truncate(_TRUNCATE[period]).alias("period_start"),
+                      "device", "source")
+            .agg(pl.col("units").sum().cast(pl.Float64).alias("cart"),
+                 pl.col("units").filter(~purchased).sum().cast(pl.Float64).alias("abandoned"))
+            .select(list(_CART_GROUPS_SCHEMA)).sort(list(_CART_GROUPS_SCHEMA)[:3], nulls_last=True))
 
 
 # -- public results ----------------------------------------------------------------------
@@ -614,6 +773,8 @@ def compute_funnel_report(con: duckdb.DuckDBPyConnection, filters: Filters,
         weekly = _weekly_rows(con, scope)
         return _report(scope, {d: empty for d in ("all", *DIMENSIONS)}, weekly,
                        _bucket_rows(con, scope), None, None, recovery)
+    if scope.derived and recovery == DEFAULT_RECOVERY_DAYS:
+        return _derived_report(con, scope, recovery)
     with _materialised_units(con, scope):
         levels = {d: _levels(con, scope, d, True) for d in ("all", *DIMENSIONS)}
         weekly = _weekly_rows(con, scope, True)

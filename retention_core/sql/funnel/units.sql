@@ -1,6 +1,10 @@
 -- One row per funnel unit (a session, or a customer when $unit = 'customer') with the
 -- deepest funnel step it reaches (docs/metrics-funnel.md, "Reaching a step").
 --
+-- The events placeholder below is filled in by metrics.funnel with funnel/scoped_events.sql
+-- (the events the filters select) or funnel/split_events.sql (the same, read from the
+-- derived table of sessions the per-session table cannot answer).
+--
 -- Parameters besides the filters:
 --   $unit           'session' or 'customer'; events without that id are left out
 --   $steps          the stages present in scope, in funnel order (step = position)
@@ -25,7 +29,9 @@ with unit_events as (
         device,
         source,
         value
-    from scoped_events($f_start, $f_end, $f_channels, $f_countries, $f_devices)
+    from (
+__events__
+    ) as events_in_scope
     where list_contains($steps, stage)
 ),
 

@@ -1,0 +1,12 @@
+-- Time to purchase of every converted whole session, with what a filter needs: the
+-- time-to-purchase quantiles cannot be added up over groups, so they are taken over
+-- these rows.
+create or replace table funnel_purchase_times as
+select
+    cast(first_event_at as date) as day,
+    device,
+    source,
+    seconds_to_purchase as seconds
+from funnel_whole_units
+where purchased
+order by day
