@@ -16,6 +16,7 @@ import polars as pl
 from retention_core.filters import Filters
 from retention_core.metrics.common import (
     check_period,
+    customer_orders_sql,
     data_bounds,
     next_period_start,
     period_start,
@@ -35,7 +36,7 @@ def compute_period_order_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
     """
     check_period(period)
     params = {**filters.params(), "period": period}
-    frame = query_frame(con, load_sql("overview/period_order_kpis"), params)
+    frame = query_frame(con, customer_orders_sql(con, "overview/period_order_kpis"), params)
     return frame.with_columns(pl.col("period_start").cast(pl.Date))
 
 
@@ -101,35 +102,27 @@ def compute_overview_series(con: duckdb.DuckDBPyConnection, filters: Filters,
     for survey in ("nps", "csat"):
         trend = compute_score_trend(con, filters, survey, period)
         parts.append(trend.select(pl.col("period_start").cast(pl.Date), pl.col("score").alias(survey)))
-    carts = cart_records(con, filters).group_by(
-        pl.col("first_event_at").dt.truncate(_TRUNCATE[period]).cast(pl.Date).alias("period_start")
-    ).agg((pl.col("abandoned").sum() / pl.col("cart").sum()).alias("cart_abandonment_rate"))
+    carts = cart_records(con, filters, period).group_by("period_start").agg(
+        (pl.col("abandoned").sum() / pl.col("cart").sum()).alias("cart_abandonment_rate"))
     parts.append(carts)
     for part in parts:
         series = series.join(part, on="period_start", how="full", coalesce=True)
     return series.select("period_start", *[k.key for k in KPIS]).sort("period_start")
 
 
-_TRUNCATE = {"week": "1w", "month": "1mo", "quarter": "1q"}
+def cart_records(con: duckdb.DuckDBPyConnection, filters: Filters, period: str) -> pl.DataFrame:
+    """Sessions that reached the cart, from the funnel's own definition, counted per
+    period of their first funnel event, device and source.
 
-
-def cart_records(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    """Units (sessions) that reached the cart, from the funnel's own definition.
-
-    Columns: first_event_at, device, source, cart (1.0), abandoned (1.0 when the unit
-    never purchased within the conversion window). Empty when no unit reached the
-    cart or the data has no purchase stage.
+    Columns: period_start, device, source, cart (sessions reaching the cart step),
+    abandoned (those of them that never purchased within the conversion window). Empty
+    when no unit reached the cart or the data has no purchase stage. Counts add up, so
+    :func:`~retention_core.metrics.changes.explain_change` gives on these groups what it
+    gives on one row per session.
     """
-    from retention_core.metrics.funnel import compute_cart_abandonment, compute_unit_levels
+    from retention_core.metrics.funnel import compute_cart_groups
 
-    if compute_cart_abandonment(con, filters) is None:
-        return pl.DataFrame(schema={"first_event_at": pl.Datetime("us"), "device": pl.String,
-                                    "source": pl.String, "cart": pl.Float64,
-                                    "abandoned": pl.Float64})
-    units = compute_unit_levels(con, filters)
-    return units.filter(pl.col("reached_cart")).select(
-        pl.col("first_event_at").cast(pl.Datetime("us")), "device", "source",
-        pl.lit(1.0).alias("cart"), (~pl.col("purchased")).cast(pl.Float64).alias("abandoned"))
+    return compute_cart_groups(con, filters, period)
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -205,22 +198,29 @@ def build_tiles(series: pl.DataFrame, current_start: date,
 # -- what changed -------------------------------------------------------------------------
 
 # Which units explain a KPI, and how: (records query, value column, weight column or None,
-# segment dimensions, how to name the units in a sentence).
-_EXPLAINERS: dict[str, tuple[str, str, str | None, tuple[str, ...], str]] = {
-    "revenue": ("order_records", "revenue", None, ("channel", "country", "device"), "orders"),
-    "orders": ("order_records", "order_count", None, ("channel", "country", "device"), "orders"),
-    "aov": ("order_records", "revenue", "order_count", ("channel", "country", "device"), "orders"),
+# segment dimensions, how to name the units in a sentence, the column counting the units
+# a record stands for: records are grouped by period and segment).
+_EXPLAINERS: dict[str, tuple[str, str, str | None, tuple[str, ...], str, str]] = {
+    "revenue": ("order_records", "revenue", None, ("channel", "country", "device"), "orders",
+                "order_count"),
+    "orders": ("order_records", "order_count", None, ("channel", "country", "device"), "orders",
+               "order_count"),
+    "aov": ("order_records", "revenue", "order_count", ("channel", "country", "device"), "orders",
+            "order_count"),
     "new_customers": ("customer_records", "is_new", None, ("channel", "country", "device"),
-                      "customers acquired"),
+                      "customers acquired", "customer_count"),
     "returning_customers": ("customer_records", "is_returning", None,
-                            ("channel", "country", "device"), "customers acquired"),
+                            ("channel", "country", "device"), "customers acquired",
+                            "customer_count"),
     "repeat_purchase_rate": ("customer_records", "is_repeat", "customer_count",
-                             ("channel", "country", "device"), "customers acquired"),
+                             ("channel", "country", "device"), "customers acquired",
+                             "customer_count"),
     "nps": ("answer_records", "points", "answers", ("channel", "country", "device", "touchpoint"),
-            "answers"),
+            "answers", "answers"),
     "csat": ("answer_records", "points", "answers", ("channel", "country", "device", "touchpoint"),
-             "answers"),
-    "cart_abandonment_rate": ("cart_records", "abandoned", "cart", ("device", "source"), "carts"),
+             "answers", "answers"),
+    "cart_abandonment_rate": ("cart_records", "abandoned", "cart", ("device", "source"), "carts",
+                              "cart"),
 }
 MIN_ANSWERS = 30  # as on the Satisfaction page: fewer answers are flagged
 MIN_MOVEMENT = 0.02  # 2% (or 2 points) before a movement is worth a sentence
@@ -239,8 +239,8 @@ def change_records(con: duckdb.DuckDBPyConnection, filters: Filters, kpi: str, p
     """The units behind ``kpi`` in the two periods, for :func:`explain_change`."""
     query, *_ = _EXPLAINERS[kpi]
     if query == "cart_records":
-        start = pl.col("first_event_at").dt.truncate(_TRUNCATE[period]).cast(pl.Date)
-        return (cart_records(con, filters)
+        start = pl.col("period_start")
+        return (cart_records(con, filters, period)
                 .filter(start.is_in([current_start, previous_start]))
                 .with_columns((start == current_start).alias("is_current")))
     params = {**filters.params(), "period": period, "current_start": current_start,
@@ -260,6 +260,8 @@ def describe_changes(con: duckdb.DuckDBPyConnection, filters: Filters, period: s
 
     moved = sorted((t for t in tiles if t["size"] >= MIN_MOVEMENT), key=lambda t: -t["size"])
     sentences, noisy = [], []
+    # revenue, orders and AOV share one records query, so do the three customer KPIs
+    records_of: dict[tuple[str, str], pl.DataFrame] = {}
     for tile in moved:
         spec = KPI_BY_KEY[tile["key"]]
         direction = "rose" if tile["value"] > tile["previous"] else "fell"
@@ -271,9 +273,12 @@ def describe_changes(con: duckdb.DuckDBPyConnection, filters: Filters, period: s
         sentence = (f"{spec.label} {direction} {amount} "
                     f"({format_value(tile['previous'], spec.unit)} → {tile['value_text']})")
         if spec.key in _EXPLAINERS and tile.get("previous_start"):
-            _, value, weight, dims, units = _EXPLAINERS[spec.key]
-            records = change_records(con, filters, spec.key, period, current_start,
-                                     tile["previous_start"])
+            query, value, weight, dims, units, count = _EXPLAINERS[spec.key]
+            key = (query, spec.key if query == "answer_records" else "")
+            if key not in records_of:
+                records_of[key] = change_records(con, filters, spec.key, period, current_start,
+                                                 tile["previous_start"])
+            records = records_of[key]
             if spec.source == "surveys":
                 sizes = records.group_by("is_current").agg(pl.col("answers").sum())
                 fewest = int(sizes.get_column("answers").min()) if sizes.height == 2 else 0
@@ -281,7 +286,8 @@ def describe_changes(con: duckdb.DuckDBPyConnection, filters: Filters, period: s
                     noisy.append(sentence + f"; only {fewest} answers in one of the two "
                                  "periods, too few to tell a real change from noise.")
                     continue
-            found = explain_change(records, dims=list(dims), value=value, weight=weight)
+            found = explain_change(records, dims=list(dims), value=value, weight=weight,
+                                   count=count)
             if found is not None:
                 sentence += "; " + _attribution(found, units, direction)
         sentences.append(sentence + ".")

@@ -1,6 +1,8 @@
--- One row per customer ordering in the previous or the current period, with the segments
--- of their first order (how they were acquired): the units behind customers, new and
--- returning customers and the repeat purchase rate in "what changed".
+-- Customers ordering in the previous or the current period, counted by period and the
+-- segments of their first order (how they were acquired): the units behind new and
+-- returning customers and the repeat purchase rate in "what changed" (the counts add
+-- up, so explaining a change on these groups equals explaining it customer by customer).
+-- "2+ orders up to the period's end": an order before the period, or two in it.
 with orders_in_scope as (
     select
         customer_id,
@@ -14,38 +16,53 @@ with orders_in_scope as (
     where customer_id is not null
 ),
 
-numbered_orders as (
-    select
-        *,
-        row_number() over (partition by customer_id order by ordered_at, order_id) as order_number
-    from orders_in_scope
-),
-
-first_orders as (
-    select customer_id, channel, country, device, period_start as first_period
-    from numbered_orders
-    where order_number = 1
-),
-
 customers_per_period as (
-    select period_start, customer_id, max(order_number) as orders_to_date
-    from numbered_orders
+    select
+        period_start,
+        customer_id,
+        count(*) as orders_in_period
+    from orders_in_scope
     where period_start in ($previous_start, $current_start)
     group by period_start, customer_id
 ),
 
-final as (
+-- first orders of those customers only (ties in order_id order, as everywhere)
+first_orders as (
+    select
+        customer_id,
+        arg_min({'channel': channel, 'country': country, 'device': device},
+                (ordered_at, order_id)) as segment,
+        min(period_start) as first_period
+    from orders_in_scope
+    where customer_id in (select customer_id from customers_per_period)
+    group by customer_id
+),
+
+flagged as (
     select
         c.period_start = $current_start as is_current,
-        f.channel,
-        f.country,
-        f.device,
-        cast(1 as double) as customer_count,
-        case when f.first_period = c.period_start then 1 else 0 end::double as is_new,
-        case when f.first_period < c.period_start then 1 else 0 end::double as is_returning,
-        case when c.orders_to_date >= 2 then 1 else 0 end::double as is_repeat
+        f.segment.channel as channel,
+        f.segment.country as country,
+        f.segment.device as device,
+        f.first_period = c.period_start as is_new,
+        f.first_period < c.period_start as is_returning,
+        f.first_period < c.period_start or c.orders_in_period >= 2 as is_repeat
     from customers_per_period as c
-    join first_orders as f using (customer_id)
+    inner join first_orders as f using (customer_id)
+),
+
+final as (
+    select
+        is_current,
+        channel,
+        country,
+        device,
+        cast(count(*) as double) as customer_count,
+        cast(count(*) filter (where is_new) as double) as is_new,
+        cast(count(*) filter (where is_returning) as double) as is_returning,
+        cast(count(*) filter (where is_repeat) as double) as is_repeat
+    from flagged
+    group by is_current, channel, country, device
 )
 
 select * from final

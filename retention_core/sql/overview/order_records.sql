@@ -1,8 +1,8 @@
--- One row per kept order of the previous and the current period, with its segments:
--- the units behind revenue, orders and AOV in "what changed".
+-- Kept orders of the previous and the current period, counted by period and segment:
+-- the units behind revenue, orders and AOV in "what changed" (sums add up, so explaining
+-- a change on these groups equals explaining it order by order).
 with orders_in_scope as (
     select
-        order_id,
         revenue,
         channel,
         country,
@@ -17,10 +17,11 @@ final as (
         channel,
         country,
         device,
-        revenue,
-        cast(1 as double) as order_count
+        sum(revenue) as revenue,
+        cast(count(*) as double) as order_count
     from orders_in_scope
     where period_start in ($previous_start, $current_start)
+    group by is_current, channel, country, device
 )
 
 select * from final

@@ -2,42 +2,44 @@
 -- Guest orders count for revenue, orders and AOV; customer metrics use customer_id only.
 with orders_in_scope as (
     select
-        order_id,
         customer_id,
-        ordered_at,
         revenue,
         cast(date_trunc($period, ordered_at) as date) as period_start
     from scoped_orders($f_start, $f_end, $f_channels, $f_countries, $f_devices)
 ),
 
-numbered_orders as (
+-- a customer's orders per period; "2+ orders up to the period's end" is an order in an
+-- earlier period or two in this one (hash aggregates: no window over every order)
+customer_periods as (
     select
-        *,
-        row_number() over (partition by customer_id order by ordered_at, order_id) as order_number,
-        min(period_start) over (partition by customer_id) as first_period
+        customer_id,
+        period_start,
+        count(*) as orders_in_period
     from orders_in_scope
     where customer_id is not null
+    group by customer_id, period_start
 ),
 
-customers_per_period as (
+first_periods as (
     select
-        period_start,
         customer_id,
-        max(order_number) as orders_to_date,
-        any_value(first_period) as first_period
-    from numbered_orders
-    group by period_start, customer_id
+        min(period_start) as first_period
+    from customer_periods
+    group by customer_id
 ),
 
 customer_counts as (
     select
-        period_start,
+        c.period_start,
         count(*) as customers,
-        count(*) filter (where first_period = period_start) as new_customers,
-        count(*) filter (where first_period < period_start) as returning_customers,
-        count(*) filter (where orders_to_date >= 2) as repeat_customers
-    from customers_per_period
-    group by period_start
+        count(*) filter (where f.first_period = c.period_start) as new_customers,
+        count(*) filter (where f.first_period < c.period_start) as returning_customers,
+        count(*) filter (
+            where f.first_period < c.period_start or c.orders_in_period >= 2
+        ) as repeat_customers
+    from customer_periods as c
+    inner join first_periods as f using (customer_id)
+    group by c.period_start
 ),
 
 order_totals as (
@@ -52,8 +54,10 @@ order_totals as (
 ),
 
 new_customers_per_period as (
-    select first_period as period_start, count(distinct customer_id) as acquired
-    from numbered_orders
+    select
+        first_period as period_start,
+        count(*) as acquired
+    from first_periods
     group by first_period
 ),
 
