@@ -34,6 +34,7 @@ from retention_core.errors import InputError
 from retention_core.filters import Filters
 from retention_core.metrics.common import (
     check_period,
+    customer_orders_sql,
     data_bounds,
     next_period_start,
     period_start,
@@ -388,7 +389,7 @@ def compute_outcomes_after_answer(con: duckdb.DuckDBPyConnection, filters: Filte
                                     or not isinstance(window_days, int) or window_days < 1):
         raise InputError(f"The follow-up window must be a whole number of days of at least 1, "
                          f"not {window_days!r}")
-    found = query_frame(con, load_sql("satisfaction/after_answer"),
+    found = query_frame(con, customer_orders_sql(con, "satisfaction/after_answer"),
                         _params(filters, survey=survey, window_days=window_days))
     groups = pl.DataFrame({"answer_group": list(GROUPS[survey])})
     out = groups.join(found, on="answer_group", how="left").with_columns(

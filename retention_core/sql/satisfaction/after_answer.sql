@@ -26,9 +26,11 @@ customer_orders as (
     semi join first_answers as a on o.customer_id = a.customer_id
 ),
 
+-- The last kept order (no filter). Read through scoped_orders so that customer_orders_sql
+-- answers it from order_facts (its statistics) instead of scanning every order.
 data_end as (
     select max(ordered_at) as last_order_at
-    from kept_orders
+    from scoped_orders(null, null, null, null, null)
 ),
 
 linked_answers as (
