@@ -27,7 +27,7 @@ from retention_core.sql import load_sql
 
 
 def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> None:
-    cur.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+    cur.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql} or None)
 
 
 TABLES = ("funnel_stage_days", "funnel_split_events", "funnel_split_purchases",
@@ -45,11 +45,12 @@ def build(cur: duckdb.DuckDBPyConnection) -> None:
               **funnel.step_params(funnel.derived_stages(cur), funnel.DEFAULT_WINDOW_DAYS,
                                    "session"),
               "recovery_us": funnel.micros(funnel.DEFAULT_RECOVERY_DAYS)}
-    _run(cur, load_sql("derived_events/split_events"), params)
-    _run(cur, load_sql("derived_events/split_purchases"), params)
-    _run(cur, load_sql("derived_events/whole_units")
-         .replace("__units__", funnel.units_sql("scoped_events")), params)
+    _run(cur, load_sql("derived_events/session_kinds"), params)
     try:
+        _run(cur, load_sql("derived_events/split_events"), params)
+        _run(cur, load_sql("derived_events/split_purchases"), params)
+        _run(cur, load_sql("derived_events/whole_units").replace(
+            "__units__", funnel.units_sql("derived_events/multi_event_sessions")), params)
         groups = funnel.unit_groups_sql(load_sql("derived_events/whole_unit_rows"),
                                         "all_purchases")
         _run(cur, load_sql("derived_events/session_days").replace("__groups__", groups), params)

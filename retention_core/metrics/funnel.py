@@ -221,8 +221,9 @@ def _derived_answers(con: duckdb.DuckDBPyConnection, stages: list[str], window: 
 
 
 def units_sql(events: str) -> str:
-    """``funnel/units.sql`` reading ``funnel/<events>.sql`` (scoped_events or split_events)."""
-    return load_sql("funnel/units").replace("__events__", load_sql(f"funnel/{events}"))
+    """``funnel/units.sql`` reading the events of query ``events`` (a name for
+    :func:`load_sql`: ``funnel/scoped_events``, ``funnel/split_events``, ...)."""
+    return load_sql("funnel/units").replace("__events__", load_sql(events))
 
 
 def unit_groups_sql(units: str, purchases: str) -> str:
@@ -235,7 +236,7 @@ def unit_groups_sql(units: str, purchases: str) -> str:
 def _on_units(name: str) -> str:
     """The query ``funnel/<name>`` reading the per-unit levels as ``funnel_units``."""
     return (load_sql("funnel/with_units")
-            .replace("__units__", units_sql("scoped_events"))
+            .replace("__units__", units_sql("funnel/scoped_events"))
             .replace("__query__", load_sql(f"funnel/{name}")))
 
 
@@ -250,7 +251,7 @@ def _query(con: duckdb.DuckDBPyConnection, scope: _Scope, name: str,
 @contextmanager
 def _materialised_units(con: duckdb.DuckDBPyConnection, scope: _Scope) -> Iterator[None]:
     """The per-unit levels as the temp table ``funnel_units`` of this cursor, dropped after."""
-    with _temp_table(con, "materialise_units", "drop_units", units_sql("scoped_events"),
+    with _temp_table(con, "materialise_units", "drop_units", units_sql("funnel/scoped_events"),
                      scope.params):
         yield
 
@@ -290,7 +291,7 @@ def compute_unit_levels(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``cart_value``; sorted by ``unit_id``.
     """
     scope = _scope(con, filters, window_days, unit)
-    frame = query_frame(con, units_sql("scoped_events"), scope.params)
+    frame = query_frame(con, units_sql("funnel/scoped_events"), scope.params)
     if not scope.stages:
         frame = frame.clear()
     return frame.sort("unit_id")
@@ -481,7 +482,7 @@ def _abandoned_row(con: duckdb.DuckDBPyConnection, scope: _Scope, recovery: floa
 def _split_units(con: duckdb.DuckDBPyConnection, scope: _Scope) -> Iterator[None]:
     """The per-unit rows of the split sessions in scope as the temp table
     ``funnel_split_units`` of this cursor (computed live from their few events)."""
-    with _temp_table(con, "split_units", "drop_split_units", units_sql("split_events"),
+    with _temp_table(con, "split_units", "drop_split_units", units_sql("funnel/split_events"),
                      scope.params):
         yield
 
@@ -571,7 +572,7 @@ def compute_cart_groups(con: duckdb.DuckDBPyConnection, filters: Filters,
         with _split_units(con, scope):
             groups = _derived_groups(con, scope, DEFAULT_RECOVERY_DAYS)
     else:
-        sql = unit_groups_sql(units_sql("scoped_events"), "no_purchases")
+        sql = unit_groups_sql(units_sql("funnel/scoped_events"), "no_purchases")
         groups = query_frame(con, sql, {**scope.params, "recovery_us": 0})
     purchased = pl.col("level") >= scope.params["purchase_step"]
     return (groups.filter(pl.col("level") >= scope.cart_step)

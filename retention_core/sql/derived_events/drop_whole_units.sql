@@ -1,1 +1,2 @@
-drop table if exists temp.funnel_whole_units
+drop table if exists temp.funnel_whole_units;
+drop table if exists temp.funnel_session_kinds
