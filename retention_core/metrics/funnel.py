@@ -27,7 +27,11 @@ Definitions, as implemented:
 
 Every public function runs the per-unit query (``sql/funnel/units.sql``) once, under
 the small query it needs; :func:`compute_funnel_report` (the page) materialises the
-per-unit table once and runs all of them on it.
+per-unit table once and runs all of them on it. When the workspace has the derived
+funnel tables (:mod:`retention_core.derived.events`) and they answer the question
+exactly (sessions, default windows, the filters keep every stage of the data), the
+page's report and the Overview's cart groups add up those small tables instead, with
+the few *split* sessions computed live: same numbers (tests/test_funnel_derived.py).
 """
 
 from __future__ import annotations
@@ -755,7 +759,8 @@ def compute_funnel_report(con: duckdb.DuckDBPyConnection, filters: Filters,
     """Everything the cart funnel page shows, from one pass over the events.
 
     The per-unit levels are computed once into a temp table of this cursor, and the
-    results of the functions above are read from it (same definitions, same numbers).
+    results of the functions above are read from it (same definitions, same numbers);
+    with the default windows, sessions and the derived tables present, from those.
 
     Returns
     -------
