@@ -83,11 +83,12 @@ SPARK_PERIODS = 12
 
 
 def compute_overview_series(con: duckdb.DuckDBPyConnection, filters: Filters,
-                            period: str = "week") -> pl.DataFrame:
+                            period: str = "week", carts: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every Overview KPI per period (``period_start``, oldest first).
 
     A KPI whose source has no data in a period is null there (never 0), so tiles can say
-    "no survey answers" instead of showing a fall to zero.
+    "no survey answers" instead of showing a fall to zero. ``carts``: the
+    :func:`cart_records` of these arguments, when the caller has them already.
     """
     from retention_core.metrics.retention import compute_customer_retention_rate
     from retention_core.metrics.satisfaction import compute_score_trend
@@ -102,9 +103,10 @@ def compute_overview_series(con: duckdb.DuckDBPyConnection, filters: Filters,
     for survey in ("nps", "csat"):
         trend = compute_score_trend(con, filters, survey, period)
         parts.append(trend.select(pl.col("period_start").cast(pl.Date), pl.col("score").alias(survey)))
-    carts = cart_records(con, filters, period).group_by("period_start").agg(
-        (pl.col("abandoned").sum() / pl.col("cart").sum()).alias("cart_abandonment_rate"))
-    parts.append(carts)
+    if carts is None:
+        carts = cart_records(con, filters, period)
+    parts.append(carts.group_by("period_start").agg(
+        (pl.col("abandoned").sum() / pl.col("cart").sum()).alias("cart_abandonment_rate")))
     for part in parts:
         series = series.join(part, on="period_start", how="full", coalesce=True)
     return series.select("period_start", *[k.key for k in KPIS]).sort("period_start")
@@ -235,12 +237,14 @@ def _segment_words(segment: dict[str, str], units: str) -> str:
 
 
 def change_records(con: duckdb.DuckDBPyConnection, filters: Filters, kpi: str, period: str,
-                   current_start: date, previous_start: date) -> pl.DataFrame:
-    """The units behind ``kpi`` in the two periods, for :func:`explain_change`."""
+                   current_start: date, previous_start: date,
+                   carts: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The units behind ``kpi`` in the two periods, for :func:`explain_change`
+    (``carts``: the :func:`cart_records` of these filters and period, if known)."""
     query, *_ = _EXPLAINERS[kpi]
     if query == "cart_records":
         start = pl.col("period_start")
-        return (cart_records(con, filters, period)
+        return ((cart_records(con, filters, period) if carts is None else carts)
                 .filter(start.is_in([current_start, previous_start]))
                 .with_columns((start == current_start).alias("is_current")))
     params = {**filters.params(), "period": period, "current_start": current_start,
@@ -249,12 +253,14 @@ def change_records(con: duckdb.DuckDBPyConnection, filters: Filters, kpi: str, p
 
 
 def describe_changes(con: duckdb.DuckDBPyConnection, filters: Filters, period: str,
-                     tiles: list[dict], current_start: date) -> list[str]:
+                     tiles: list[dict], current_start: date,
+                     carts: pl.DataFrame | None = None) -> list[str]:
     """The largest movements in plain sentences, each with the segment behind it.
 
     Movements are ranked by size (relative change, or points for rates and scores);
     those under 2% are left out. The segment comes from :func:`explain_change`, an exact
-    decomposition of the change, so its share is a computed fact.
+    decomposition of the change, so its share is a computed fact. ``carts`` as for
+    :func:`change_records`.
     """
     from retention_core.metrics.changes import explain_change
 
@@ -277,7 +283,7 @@ def describe_changes(con: duckdb.DuckDBPyConnection, filters: Filters, period: s
             key = (query, spec.key if query == "answer_records" else "")
             if key not in records_of:
                 records_of[key] = change_records(con, filters, spec.key, period, current_start,
-                                                 tile["previous_start"])
+                                                 tile["previous_start"], carts)
             records = records_of[key]
             if spec.source == "surveys":
                 sizes = records.group_by("is_current").agg(pl.col("answers").sum())
@@ -333,18 +339,19 @@ def compute_overview(con: duckdb.DuckDBPyConnection, filters: Filters, period: s
     if as_of is None:
         return Overview(period, None, None, pl.DataFrame(), [], [], available)
     scoped = Filters(filters.start, as_of, filters.channels, filters.countries, filters.devices)
-    series = compute_overview_series(con, scoped, period)
+    carts = cart_records(con, scoped, period)  # the tile's series and its "what changed"
+    series = compute_overview_series(con, scoped, period, carts)
     if next_period_start(as_of, period) - timedelta(days=1) == as_of:
         current_start = period_start(as_of, period)
     else:
         current_start = last_complete_period(as_of, period)
     tiles = build_tiles(series, current_start, available)
-    sentences = describe_changes(con, scoped, period, tiles, current_start)
+    sentences = describe_changes(con, scoped, period, tiles, current_start, carts)
     return Overview(period, current_start, as_of, series, tiles, sentences, available)
 
 
 _COUNT_SQL = {
-    "orders": "select count(*) > 0 from kept_orders",
-    "surveys": "select count(*) > 0 from surveys where score is not null",
-    "events": "select count(*) > 0 from events",
+    "orders": "select exists (select 1 from kept_orders)",
+    "surveys": "select exists (select 1 from surveys where score is not null)",
+    "events": "select exists (select 1 from events)",
 }
