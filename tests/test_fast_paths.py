@@ -209,6 +209,83 @@ def test_fast_path_never_differs_from_the_pipeline(tmp_path, rows):
         assert_frame_equal(fast, _pipeline(path))
 
 
+# -- the retention command reads and checks only the columns it uses ------------------
+
+_DIRTY = st.one_of(st.none(), st.sampled_from(
+    ["web", " web", "web ", "NA", "n/a", "-", "", "Ann@Shop.com", "ann@shop.com", "17850.0",
+     "17850", "\u00a0x", "x\t", "Cancelled", "cancelled", "refunded", "wc-completed", "paid",
+     " paid", "void", "DE"]))
+
+
+def _retention_answers(path: Path, capsys) -> tuple[dict, dict]:
+    """``retention --json`` on ``path`` as given, and forced through the pipeline
+    (``--map`` always takes it)."""
+    answers = []
+    for extra in ([], ["--map", "order_id=order_id"]):
+        assert main(["retention", "--orders", str(path), "--period", "month", "--json",
+                     *extra]) == 0
+        answers.append(json.loads(capsys.readouterr().out))
+    return answers[0], answers[1]
+
+
+def _changed_by_pipeline(values: list, normalise) -> bool:
+    from retention_core.ingest.fields import read_text
+
+    series = pl.Series(values, dtype=pl.String)
+    cleaned = pl.select(normalise(pl.lit(read_text(series)))).to_series()
+    return not cleaned.equals(series, check_names=False, null_equal=True)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(
+    st.sampled_from(["c1", "c2", "c3", None, " c1", "C@x.io", "c@x.io", "12.0", "NA"]),
+    st.sampled_from(["paid", "cancelled", "Refunded", " paid", "wc-failed", None, "NA"]),
+    _DIRTY, _DIRTY, _DIRTY, st.integers(0, 400)), min_size=1, max_size=14))
+def test_retention_reads_only_its_columns_and_answers_like_the_pipeline(tmp_path, capsys, rows):
+    """Dirty values in columns the command never reads (channel, product, ...) keep the fast
+    path and cannot change the table; a value the pipeline would change in a column it
+    reads (customer_id, status) sends the file to the pipeline. Either way the answer is
+    the pipeline's."""
+    from retention_core.commands.retention import READS
+    from retention_core.ingest.fields import normalise_customer, normalise_status
+
+    path = tmp_path / "orders.parquet"
+    customers, statuses = [r[0] for r in rows], [r[1] for r in rows]
+    pl.DataFrame({
+        "order_id": [f"o{i}" for i in range(len(rows))],
+        "customer_id": pl.Series(customers, dtype=pl.String),
+        "ordered_at": [datetime(2025, 1, 1) + timedelta(days=r[5]) for r in rows],
+        "revenue": [1.0] * len(rows),
+        "status": pl.Series(statuses, dtype=pl.String),
+        "channel": pl.Series([r[2] for r in rows], dtype=pl.String),
+        "product": pl.Series([r[3] for r in rows], dtype=pl.String),
+        "country": pl.Series([r[4] for r in rows], dtype=pl.String),
+    }).write_parquet(path)
+    fast, pipeline = _retention_answers(path, capsys)
+    assert fast == pipeline
+    read_dirty = (_changed_by_pipeline(customers, normalise_customer)
+                  or _changed_by_pipeline(statuses, normalise_status))
+    assert (read_canonical_orders(path, READS) is None) == read_dirty
+
+
+def test_unread_columns_are_not_read(tmp_path):
+    path = tmp_path / "orders.parquet"
+    _orders().with_columns(pl.lit(" web ").alias("channel")).write_parquet(path)
+    assert read_canonical_orders(path) is None  # every column: the channel needs the pipeline
+    frame = read_canonical_orders(path, ("customer_id",))
+    assert frame is not None
+    assert frame.columns == ["order_id", "customer_id", "ordered_at", "revenue", "status"]
+    mounted = Workspace(":memory:")
+    mounted.mount_frame("orders", frame, file_name="orders.parquet")
+    # the unread column is empty in the mounted table, the read ones are as imported
+    imported = Workspace.from_frames(orders=_orders())
+    sql = ("select order_id, customer_id, ordered_at, is_excluded, channel "
+           "from orders order by order_id")
+    assert mounted.cursor().execute(sql).fetchall() == [
+        (*row[:4], None) for row in imported.cursor().execute(sql).fetchall()]
+
+
 def test_read_only_file_from_an_older_version_gets_the_newer_macros(tmp_path):
     path = tmp_path / "old.duckdb"
     with Workspace.from_frames(path=path, orders=_orders()) as ws:

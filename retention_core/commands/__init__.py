@@ -61,12 +61,16 @@ def parse_date(text: str | None, option: str) -> date | None:
         raise InputError(f"{option} expects a date like 2026-11-23, got {text!r}") from None
 
 
-def open_sources(args: argparse.Namespace, *, need: tuple[str, ...] = ()) -> Workspace:
+def open_sources(args: argparse.Namespace, *, need: tuple[str, ...] = (),
+                 orders_columns: tuple[str, ...] | None = None) -> Workspace:
     """A workspace with the data the command was given.
 
     Files (``--orders`` ...) are imported into a throw-away in-memory workspace;
     ``--workspace`` alone opens a stored one read-only. ``need`` names the tables the
-    command cannot work without.
+    command cannot work without. ``orders_columns``: the only orders columns the command
+    reads besides those every command reads (``_canonical.ALWAYS_READ``); an orders file
+    that is already canonical is then served with the other columns empty (default: all
+    columns, see :mod:`retention_core.commands._canonical`).
     """
     files = {k: [Path(p) for p in getattr(args, k)] for k in ("orders", "surveys", "events")}
     if any(files.values()):
@@ -78,7 +82,8 @@ def open_sources(args: argparse.Namespace, *, need: tuple[str, ...] = ()) -> Wor
         # one command line's --map / --preset go to the kinds they fit
         options = options_per_kind([k for k, p in files.items() if p], mapping, args.preset)
         for kind, paths in files.items():
-            if paths and not (kind == "orders" and _mount_canonical_orders(ws, paths, args)):
+            if paths and not (kind == "orders"
+                              and _mount_canonical_orders(ws, paths, args, orders_columns)):
                 kind_mapping, kind_preset = options[kind]
                 ingest_files(ws, paths, kind=kind, preset=kind_preset, mapping=kind_mapping,
                              stage_map=stage_map, survey=args.survey)
@@ -97,7 +102,8 @@ def open_sources(args: argparse.Namespace, *, need: tuple[str, ...] = ()) -> Wor
     return ws
 
 
-def _mount_canonical_orders(ws: Workspace, paths: list[Path], args: argparse.Namespace) -> bool:
+def _mount_canonical_orders(ws: Workspace, paths: list[Path], args: argparse.Namespace,
+                            columns: tuple[str, ...] | None) -> bool:
     """Serve one already-canonical orders Parquet file without the import pipeline.
 
     True when done; False when the file needs the pipeline (any option given, several
@@ -107,7 +113,7 @@ def _mount_canonical_orders(ws: Workspace, paths: list[Path], args: argparse.Nam
         return False
     from retention_core.commands._canonical import read_canonical_orders
 
-    frame = read_canonical_orders(paths[0])
+    frame = read_canonical_orders(paths[0], columns)
     if frame is None:
         return False
     try:

@@ -22,11 +22,20 @@ same rows, by construction:
   (:mod:`retention_core.ingest.fields`), on each column's distinct values where that is
   cheaper;
 - the same size limits (:class:`retention_core.io.Limits`).
+
+A command that reads only some columns can say which (``columns``): only those are read
+and checked, and the others are left out of the frame, so the mounted table has them empty
+(NULL). That is exact for that command, whatever the unread columns hold: a value the
+pipeline would change in a column the command never reads cannot change its answer, while
+one in a column it reads still sends the file to the pipeline. ``order_id``, ``ordered_at``,
+``revenue`` and ``status`` are always read and checked: they decide which orders exist
+(rejected rows, combined line items) and which count (``is_excluded``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 import polars as pl
@@ -37,6 +46,8 @@ _TEXT = ("order_id", "customer_id", "status", "channel", "country", "device", "d
          "product", "category")
 _BOOLS = ("delivered_late", "returned")
 _FIELDS = tuple(c for c in ORDERS_COLUMNS if c != "is_excluded")
+# Read and checked for every command: which orders exist and which of them count.
+ALWAYS_READ = ("order_id", "ordered_at", "revenue", "status")
 
 
 def _types_are_canonical(schema: pl.Schema) -> bool:
@@ -104,9 +115,14 @@ def _values_are_canonical(frame: pl.DataFrame) -> bool:
         return all(pool.map(lambda check: check(), checks))
 
 
-def read_canonical_orders(path: Path) -> pl.DataFrame | None:
+def read_canonical_orders(path: Path, columns: Collection[str] | None = None
+                          ) -> pl.DataFrame | None:
     """The orders of a canonical Parquet file, exactly as the import pipeline would make
-    them, or ``None`` when the file needs the pipeline (see the module docstring)."""
+    them, or ``None`` when the file needs the pipeline (see the module docstring).
+
+    ``columns``: the orders columns the caller reads besides :data:`ALWAYS_READ` (default:
+    all); the others are not read, not checked and absent from the frame.
+    """
     from retention_core.ingest.fields import as_utc_naive
     from retention_core.io import Limits
     from retention_core.mapping import suggest_mapping
@@ -138,8 +154,9 @@ def read_canonical_orders(path: Path) -> pl.DataFrame | None:
         return None
     if not _types_are_canonical(schema):
         return None
+    wanted = [n for n in names if columns is None or n in ALWAYS_READ or n in columns]
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(path, columns=wanted)
     except Exception:
         return None
     if not _values_are_canonical(frame):

@@ -45,12 +45,18 @@ def build_payload(table, period: str, unbounded: bool, as_of) -> dict:
             "as_of": as_of.isoformat() if as_of else None, "rows": rows}
 
 
+# Orders columns the cohort table reads besides order_id, ordered_at, revenue and status
+# (see open_sources): channel, country, device, ... only through the global filters and
+# segment splits, which this command does not offer.
+READS = ("customer_id",)
+
+
 def run(args: argparse.Namespace) -> int:
     from retention_core.metrics.retention import compute_cohort_table
     from retention_core.metrics.retention_scope import resolve_scope
 
     as_of = parse_date(args.as_of, "--as-of")
-    ws = open_sources(args, need=("orders",))
+    ws = open_sources(args, need=("orders",), orders_columns=READS)
     try:
         con = ws.cursor()
         filters = Filters()
