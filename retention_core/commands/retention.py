@@ -61,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
         con = ws.cursor()
         filters = Filters()
         scope = resolve_scope(con, filters, args.period, as_of)
-        table = compute_cohort_table(con, filters, args.period, args.unbounded, as_of)
+        # the table at the date just resolved: no second scan for the latest order date
+        table = compute_cohort_table(con, filters, args.period, args.unbounded,
+                                     scope.as_of if scope else as_of)
     finally:
         ws.close()
     payload = build_payload(table, args.period, args.unbounded, scope.as_of if scope else None)
