@@ -313,11 +313,23 @@ class Workspace:
                             {"v": str(SCHEMA_VERSION)})
 
     def _build_missing_derived(self) -> None:
-        """Build derived tables a file written by an older version does not have yet."""
+        """Build derived tables a file written by an older version does not have yet.
+
+        The version stays as it is: derived tables answer exactly what the canonical
+        tables answer, so no cached result changes.
+        """
         missing = derived.missing_kinds(self._con)
-        if missing:
-            with self.transaction() as cur:
+        if not missing:
+            return
+        with self._lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            try:
                 derived.refresh(cur, sorted(missing))
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
 
     # -- state ------------------------------------------------------------------------
 

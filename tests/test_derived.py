@@ -77,3 +77,14 @@ def test_mounted_workspace_has_no_derived_tables(counting_builder):
     frame = orders_frame([("o1", "a", "2024-01-01", 10.0)])
     ws.mount_frame("orders", frame, file_name="a.parquet")
     assert not derived.available(ws.cursor(), "test_order_count")
+
+
+def test_building_missing_derived_tables_keeps_the_version(counting_builder, tmp_path):
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.import_frame("orders", orders_frame([("o1", "a", "2024-01-01", 10.0)]), file_name="a")
+        ws.cursor().execute("drop table test_order_count")
+        version = ws.version
+    with Workspace(path) as ws:
+        assert _count(ws) == 1
+        assert ws.version == version
