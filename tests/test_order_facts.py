@@ -95,3 +95,44 @@ def test_order_facts_follow_imports_and_deletes(tmp_path):
         rows = ws.cursor().execute("select count(*), count(customer_key), "
                                    "count(distinct customer_key) from order_facts").fetchall()
         assert rows == [(4, 3, 2)]
+
+
+@st.composite
+def answer_sets(draw):
+    """NPS answers of the same customers (and some who never ordered), some undated."""
+    answers = []
+    for i in range(draw(st.integers(0, 15))):
+        day = draw(st.one_of(st.none(), st.integers(0, 420)))
+        answers.append({
+            "response_id": f"r{i:03d}",
+            "customer_id": draw(st.sampled_from(["a", "b", "c", "d", "x", None])),
+            "responded_at": None if day is None else BASE + timedelta(days=day, hours=12),
+            "survey": "nps",
+            "score": draw(st.integers(0, 10)),
+        })
+    return answers
+
+
+ANSWER_SCHEMA = {"response_id": pl.String, "customer_id": pl.String,
+                 "responded_at": pl.Datetime("us"), "survey": pl.String, "score": pl.Int64}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(orders=order_sets(), answers=answer_sets(), filters=filter_sets(),
+       window=st.sampled_from([None, 30, 200]))
+def test_outcomes_after_answer_by_key_equal_the_canonical_path(orders, answers, filters, window):
+    from retention_core.metrics.satisfaction import compute_outcomes_after_answer
+
+    if not orders or not answers:
+        return
+    frame = pl.DataFrame(orders, schema=SCHEMA)
+    surveys = pl.DataFrame(answers, schema=ANSWER_SCHEMA)
+    with Workspace.from_frames(orders=frame, surveys=surveys) as stored, \
+            Workspace(":memory:") as mounted:
+        mounted.mount_frame("orders", frame, file_name="orders.parquet")
+        mounted.import_frame("surveys", surveys, file_name="surveys.csv")
+        assert derived.available(stored.cursor(), "customer_keys")
+        assert not derived.available(mounted.cursor(), "customer_keys")
+        fast = compute_outcomes_after_answer(stored.cursor(), filters, "nps", window)
+        slow = compute_outcomes_after_answer(mounted.cursor(), filters, "nps", window)
+    _assert_same(fast, slow, "outcomes")

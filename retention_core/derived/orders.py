@@ -18,9 +18,11 @@ from retention_core import derived
 from retention_core.sql import load_sql
 
 TABLE = "order_facts"
+KEYS = "customer_keys"
 
 
-@derived.register("orders", tables=(TABLE,))
+@derived.register("orders", tables=(TABLE, KEYS))
 def build(cur: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create ``order_facts`` and its ``scoped_order_facts`` macro from ``orders``."""
+    """(Re)create ``customer_keys``, ``order_facts`` and its ``scoped_order_facts`` macro
+    from ``orders``."""
     cur.execute(load_sql("derived_orders/build"))

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from retention_core import derived
 from retention_core.errors import InputError
 from retention_core.filters import Filters
 from retention_core.metrics.common import (
@@ -351,6 +352,19 @@ def compute_segment_scores(con: duckdb.DuckDBPyConnection, filters: Filters, sur
 # -- what answerers bought afterwards -------------------------------------------------
 
 
+def _after_answer_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """after_answer.sql with its customer_orders CTE: by integer key when the workspace has
+    the derived keys, else from the canonical kept orders (same rows either way)."""
+    keyed = derived.available(con, "customer_keys") and derived.available(con, "order_facts")
+    part = load_sql("satisfaction/customer_orders_keyed" if keyed
+                    else "satisfaction/customer_orders")
+    marker = "-- {customer_orders}\n"
+    sql = customer_orders_sql(con, "satisfaction/after_answer")
+    if marker not in sql:
+        raise RuntimeError("after_answer.sql lost its customer_orders marker")
+    return sql.replace(marker, part)
+
+
 def compute_outcomes_after_answer(con: duckdb.DuckDBPyConnection, filters: Filters,
                                   survey: str = "nps", window_days: int | None = None,
                                   min_answers: int = MIN_ANSWERS) -> pl.DataFrame:
@@ -389,7 +403,7 @@ def compute_outcomes_after_answer(con: duckdb.DuckDBPyConnection, filters: Filte
                                     or not isinstance(window_days, int) or window_days < 1):
         raise InputError(f"The follow-up window must be a whole number of days of at least 1, "
                          f"not {window_days!r}")
-    found = query_frame(con, customer_orders_sql(con, "satisfaction/after_answer"),
+    found = query_frame(con, _after_answer_sql(con),
                         _params(filters, survey=survey, window_days=window_days))
     groups = pl.DataFrame({"answer_group": list(GROUPS[survey])})
     out = groups.join(found, on="answer_group", how="left").with_columns(

@@ -2,24 +2,22 @@
 -- integer customer_key instead of the customer_id text (issue 9: group-bys and window
 -- sorts by customer ~30-70% cheaper on integers). Guest orders stay, with a NULL key.
 -- Rebuilt inside every transaction that changes `orders` (retention_core/derived).
+-- customer_keys: one integer per customer id with a kept order. Stored (not only a CTE)
+-- so that a query starting from customer ids, e.g. survey answers, can reach order_facts
+-- by key (satisfaction/customer_orders_keyed.sql).
+create or replace table customer_keys as
+select customer_id, cast(row_number() over () as integer) as customer_key
+from (
+    select distinct customer_id
+    from orders
+    where customer_id is not null and not coalesce(is_excluded, false)
+);
+
 create or replace table order_facts as
-with customer_keys as (
-    select customer_id, cast(row_number() over () as integer) as customer_key
-    from (
-        select distinct customer_id
-        from orders
-        where customer_id is not null and not coalesce(is_excluded, false)
-    )
-),
-
-final as (
-    select k.customer_key, o.ordered_at, o.revenue, o.channel, o.country, o.device
-    from orders as o
-    left join customer_keys as k using (customer_id)
-    where not coalesce(o.is_excluded, false)
-)
-
-select * from final;
+select k.customer_key, o.ordered_at, o.revenue, o.channel, o.country, o.device
+from orders as o
+left join customer_keys as k using (customer_id)
+where not coalesce(o.is_excluded, false);
 
 -- The global filters over order_facts, exactly as scoped_orders applies them. The key is
 -- returned as `customer_id` so that a query which only groups or counts customers runs

@@ -18,13 +18,11 @@ first_answers as (
 ),
 
 -- Orders are not narrowed by the global filters: what a customer bought after answering
--- is followed in every kept order. One pass over the orders, each probing the (small)
--- table of answering customers.
-customer_orders as (
-    select o.customer_id, o.ordered_at, o.revenue
-    from kept_orders as o
-    semi join first_answers as a on o.customer_id = a.customer_id
-),
+-- is followed in every kept order. The CTE customer_orders (the answering customers'
+-- kept orders) comes from satisfaction/customer_orders.sql, or from
+-- customer_orders_keyed.sql when the workspace has integer customer keys
+-- (metrics/satisfaction.py).
+-- {customer_orders}
 
 -- The last kept order (no filter). Read through scoped_orders so that customer_orders_sql
 -- answers it from order_facts (its statistics) instead of scanning every order.
