@@ -79,3 +79,13 @@ def test_models_benchmark_fits_the_generated_shop(tmp_path):
     assert re.search(rf"fit +{FIGURE}", out), out
     assert re.search(r"customers [\d,]+ \(repeat buyers [\d,]+\)", out)
     assert "parameters: r=" in out
+
+
+def test_derived_benchmark_times_every_builder(tmp_path):
+    from retention_core import derived
+
+    out = _run("benchmarks.bench_derived", "--orders", "3000", "--runs", "1",
+               "--data-dir", str(tmp_path))
+    for builder in derived.builders():
+        assert f"  {builder.kind:<7} {', '.join(builder.tables)}" in out, out
+    assert len(re.findall(rf"wall +{FIGURE}  cpu +{FIGURE}", out)) == len(derived.builders())
