@@ -177,9 +177,12 @@ def do_import(items):
         results = []
         for n, prep in enumerate(items):
             def show(done, total, n=n, prep=prep):
+                # after the last slice the import rebuilds the derived tables (seconds
+                # at millions of rows): say so rather than sit at "all stored"
+                then = "; updating the summary tables" if done and done >= total else ""
                 bar.progress((n + done / max(total, 1)) / len(items),
                              text=f"Importing {prep.file_name}: {done:,} of {total:,} "
-                                  f"{prep.report.unit} stored")
+                                  f"{prep.report.unit} stored{then}")
 
             show(0, prep.frame.height)
             result = ui.run_or_stop(import_prepared, ws, prep, progress=show)
