@@ -319,17 +319,9 @@ class Workspace:
         tables answer, so no cached result changes.
         """
         missing = derived.missing_kinds(self._con)
-        if not missing:
-            return
-        with self._lock:
-            cur = self.cursor()
-            cur.execute("begin transaction")
-            try:
+        if missing:
+            with self.transaction(bump_version=False) as cur:
                 derived.refresh(cur, sorted(missing))
-                cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
 
     # -- state ------------------------------------------------------------------------
 
@@ -372,15 +364,20 @@ class Workspace:
     # -- imports ----------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Run a block in one transaction; roll everything back if it raises."""
+    def transaction(self, *, bump_version: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction; roll everything back if it raises.
+
+        The workspace version (every cached result's key) goes up on commit, unless the
+        block changes nothing a result depends on (``bump_version=False``).
+        """
         with self._lock:
             cur = self.cursor()
             cur.execute("begin transaction")
             try:
                 yield cur
-                cur.execute("update meta set value = cast(cast(value as bigint) + 1 as varchar) "
-                            "where key = 'version'")
+                if bump_version:
+                    cur.execute("update meta set value = "
+                                "cast(cast(value as bigint) + 1 as varchar) where key = 'version'")
                 cur.execute("commit")
             except BaseException:
                 cur.execute("rollback")
