@@ -85,68 +85,74 @@ ui.download_csv(pl.DataFrame([{**kpis, **churn, "crr": last_crr["crr"],
                                "crr_period": last_crr["period_start"]}]),
                 "retention_kpis.csv", label="KPIs as CSV")
 
+# Only the open tab runs (its label is in the URL as ?ret_tab=, so a link opens it): a
+# click on a filter or control computes what is on screen, not all three tabs.
 cohorts_tab, segments_tab, repeat_tab = st.tabs(
-    ["Cohorts", "Segments that keep customers", "Repeat buying"])
+    ["Cohorts", "Segments that keep customers", "Repeat buying"], key="ret_tab",
+    bind="query-params")
 
 # -- cohorts --------------------------------------------------------------------------------
-with cohorts_tab:
-    table = cached(ret.compute_cohort_table, ctx.filters, period, unbounded)
-    ui.chart(charts.plot_retention_heatmap(table, period, unbounded), table,
-             f"cohort_retention_{period}{'_unbounded' if unbounded else ''}")
-    average = ret.compute_average_retention(table)
-    ui.chart(charts.plot_retention_curves(table, average, period), average,
-             f"retention_curve_{period}{'_unbounded' if unbounded else ''}")
-    st.caption("Bold line: the average over cohorts weighted by their size, from complete "
-               f"{period}s only. {period.capitalize()} 0 is 100% by definition and left out of "
-               "the curves so the differences show.")
+if cohorts_tab.open:
+    with cohorts_tab:
+        table = cached(ret.compute_cohort_table, ctx.filters, period, unbounded)
+        ui.chart(charts.plot_retention_heatmap(table, period, unbounded), table,
+                 f"cohort_retention_{period}{'_unbounded' if unbounded else ''}")
+        average = ret.compute_average_retention(table)
+        ui.chart(charts.plot_retention_curves(table, average, period), average,
+                 f"retention_curve_{period}{'_unbounded' if unbounded else ''}")
+        st.caption("Bold line: the average over cohorts weighted by their size, from complete "
+                   f"{period}s only. {period.capitalize()} 0 is 100% by definition and left out of "
+                   "the curves so the differences show.")
 
 # -- segments -------------------------------------------------------------------------------
-with segments_tab:
-    pick = st.columns([2, 1, 1], vertical_alignment="bottom")
-    dimension = pick[0].selectbox("Split customers by their first order's",
-                                  list(seg.SEGMENT_DIMENSIONS), key="ret_dimension",
-                                  format_func=seg.SEGMENT_DIMENSIONS.get)
-    period_index = int(pick[1].number_input(f"Compare at {period}", min_value=0, value=1,
-                                            step=1, key="ret_compare_at"))
-    min_customers = int(pick[2].number_input("Minimum customers", min_value=1,
-                                             value=seg.DEFAULT_MIN_CUSTOMERS, step=10,
-                                             key="ret_min_customers"))
-    comparison = cached(seg.compare_segments, ctx.filters, dimension, period, period_index,
-                        unbounded, min_customers=min_customers)
-    said = comparison["summary"]
-    if said["sentence"]:
-        st.markdown(said["sentence"])
-    for warning in said["warnings"]:
-        st.warning(warning, icon=":material/warning:")
-    ranking = comparison["ranking"]
-    ui.chart(charts.plot_segment_ranking(ranking, period, period_index), ranking,
-             f"segments_{dimension}_{period}_{period_index}")
-    st.dataframe(ranking, hide_index=True, column_config={
-        "repeat_purchase_rate": st.column_config.NumberColumn("repeat purchase rate",
-                                                              format="percent"),
-        "eligible": st.column_config.NumberColumn(
-            "customers followed", help=f"Customers of cohorts whose {period} {period_index} "
-                                       "is complete"),
-        "rate": st.column_config.NumberColumn(f"retention at {period} {period_index}",
-                                              format="percent"),
-        "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
-        "ci_high": st.column_config.NumberColumn("95% high", format="percent"),
-    })
-    curves = comparison["curves"]
-    ui.chart(charts.plot_segment_curves(curves, period, min_customers), curves,
-             f"segment_curves_{dimension}_{period}")
-    st.caption(f"Points resting on fewer than {min_customers} customers are not drawn. "
-               "Intervals: 95% Wilson score. Beyond the 10 largest segments the rest are "
-               "pooled as '(other)'.")
+if segments_tab.open:
+    with segments_tab:
+        pick = st.columns([2, 1, 1], vertical_alignment="bottom")
+        dimension = pick[0].selectbox("Split customers by their first order's",
+                                      list(seg.SEGMENT_DIMENSIONS), key="ret_dimension",
+                                      format_func=seg.SEGMENT_DIMENSIONS.get)
+        period_index = int(pick[1].number_input(f"Compare at {period}", min_value=0, value=1,
+                                                step=1, key="ret_compare_at"))
+        min_customers = int(pick[2].number_input("Minimum customers", min_value=1,
+                                                 value=seg.DEFAULT_MIN_CUSTOMERS, step=10,
+                                                 key="ret_min_customers"))
+        comparison = cached(seg.compare_segments, ctx.filters, dimension, period, period_index,
+                            unbounded, min_customers=min_customers)
+        said = comparison["summary"]
+        if said["sentence"]:
+            st.markdown(said["sentence"])
+        for warning in said["warnings"]:
+            st.warning(warning, icon=":material/warning:")
+        ranking = comparison["ranking"]
+        ui.chart(charts.plot_segment_ranking(ranking, period, period_index), ranking,
+                 f"segments_{dimension}_{period}_{period_index}")
+        st.dataframe(ranking, hide_index=True, column_config={
+            "repeat_purchase_rate": st.column_config.NumberColumn("repeat purchase rate",
+                                                                  format="percent"),
+            "eligible": st.column_config.NumberColumn(
+                "customers followed", help=f"Customers of cohorts whose {period} {period_index} "
+                                           "is complete"),
+            "rate": st.column_config.NumberColumn(f"retention at {period} {period_index}",
+                                                  format="percent"),
+            "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
+            "ci_high": st.column_config.NumberColumn("95% high", format="percent"),
+        })
+        curves = comparison["curves"]
+        ui.chart(charts.plot_segment_curves(curves, period, min_customers), curves,
+                 f"segment_curves_{dimension}_{period}")
+        st.caption(f"Points resting on fewer than {min_customers} customers are not drawn. "
+                   "Intervals: 95% Wilson score. Beyond the 10 largest segments the rest are "
+                   "pooled as '(other)'.")
 
 # -- repeat buying --------------------------------------------------------------------------
-with repeat_tab:
-    returning = cached(ret.compute_returning_share, ctx.filters, period)
-    ui.chart(charts.plot_returning_revenue(returning, period), returning,
-             f"revenue_new_vs_returning_{period}")
-    ui.chart(charts.plot_customer_retention_rate(crr, period), crr,
-             f"customer_retention_rate_{period}")
-    gaps = cached(ret.compute_time_between_orders, ctx.filters)
-    ui.chart(charts.plot_time_between_orders(gaps), gaps, "time_between_orders")
-    st.caption("Days between order dates (two orders on one day: 0). First to second "
-               "order: customers acquired in the date range.")
+if repeat_tab.open:
+    with repeat_tab:
+        returning = cached(ret.compute_returning_share, ctx.filters, period)
+        ui.chart(charts.plot_returning_revenue(returning, period), returning,
+                 f"revenue_new_vs_returning_{period}")
+        ui.chart(charts.plot_customer_retention_rate(crr, period), crr,
+                 f"customer_retention_rate_{period}")
+        gaps = cached(ret.compute_time_between_orders, ctx.filters)
+        ui.chart(charts.plot_time_between_orders(gaps), gaps, "time_between_orders")
+        st.caption("Days between order dates (two orders on one day: 0). First to second "
+                   "order: customers acquired in the date range.")

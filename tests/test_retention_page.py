@@ -11,10 +11,19 @@ from streamlit.testing.v1 import AppTest
 from test_retention import ORDERS
 from testkit import ROOT
 
+from dashboard import state
 from retention_core.workspace import Workspace
 
 PAGE = "pages/2_retention.py"
-CHARTS = 7  # heatmap, curves, segment ranking, segment curves, revenue, CRR, gaps
+COHORTS, SEGMENTS, REPEAT = "Cohorts", "Segments that keep customers", "Repeat buying"
+# charts each tab draws: heatmap and curves; segment ranking and curves; revenue, CRR, gaps
+CHARTS = {COHORTS: 2, SEGMENTS: 2, REPEAT: 3}
+# what each tab computes; the tiles above the tabs need the order KPIs, the "as of" date,
+# churn and the customer retention rate whichever tab is open
+TAB_FUNCTIONS = {COHORTS: {"compute_cohort_table"}, SEGMENTS: {"compare_segments"},
+                 REPEAT: {"compute_returning_share", "compute_time_between_orders"}}
+SHARED = {"compute_order_kpis", "describe_as_of", "compute_churn",
+          "compute_customer_retention_rate"}
 
 
 def _open(tmp_path, monkeypatch, name="ws", **frames) -> AppTest:
@@ -26,6 +35,36 @@ def _open(tmp_path, monkeypatch, name="ws", **frames) -> AppTest:
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[str]:
+    """Names of the functions the page asks ``dashboard.state.cached`` for, in order."""
+    seen: list[str] = []
+    real = state.cached
+
+    def record(fn, ws, *args, **kwargs):
+        seen.append(fn.__name__)
+        return real(fn, ws, *args, **kwargs)
+
+    monkeypatch.setattr(state, "cached", record)
+    return seen
+
+
+def _open_tab(at, label: str) -> AppTest:
+    at.session_state["ret_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _drawn_tabs(at) -> list[str]:
+    """Labels of the tabs with content: only the open one is drawn."""
+    return [t.label for t in at.tabs if t.children]
+
+
+def _tab_calls(calls: list[str]) -> set[str]:
+    return set(calls) & set().union(*TAB_FUNCTIONS.values())
 
 
 def _metrics(at) -> dict[str, str]:
@@ -46,11 +85,14 @@ def test_tiles_and_charts_on_the_tiny_shop(tmp_path, monkeypatch):
     assert float(tiles["CRR, 2026-03"]) == 1.0
     assert float(tiles["Median days to 2nd order"]) == 22.0
     assert float(tiles["Churned customers"]) == 0.0
-    assert len(at.get("plotly_chart")) == CHARTS
     assert any("As of 2026-04-08; the month starting 2026-04-01 is still in progress" in c.value
                for c in at.caption)
-    # every chart comes with its data as CSV (+ the KPI tiles)
-    assert len(at.get("download_button")) >= CHARTS + 1
+    for label in (COHORTS, SEGMENTS, REPEAT):
+        _open_tab(at, label)
+        assert len(at.get("plotly_chart")) == CHARTS[label], label
+        # every chart comes with its data as CSV (+ the KPI tiles)
+        assert len(at.get("download_button")) == CHARTS[label] + 1, label
+        assert float(_metrics(at)["Repeat purchase rate"]) == 0.75  # tiles on every tab
 
 
 def test_controls_change_the_view(tmp_path, monkeypatch):
@@ -63,10 +105,13 @@ def test_controls_change_the_view(tmp_path, monkeypatch):
     at.segmented_control(key="ret_period_month").set_value("week").run()
     assert not at.exception
     assert "weekly" in _figures(at)[0]["layout"]["title"]["text"]
-    assert len(at.get("plotly_chart")) == CHARTS
+    assert len(at.get("plotly_chart")) == CHARTS[COHORTS]
+    _open_tab(at, SEGMENTS)
     at.selectbox(key="ret_dimension").set_value("delivered_late").run()
     at.number_input(key="ret_activity").set_value(30).run()
     assert not at.exception
+    assert at.selectbox(key="ret_dimension").value == "delivered_late"
+    assert len(at.get("plotly_chart")) == CHARTS[SEGMENTS]
 
 
 def test_channel_filter_changes_the_numbers(tmp_path, monkeypatch):
@@ -80,16 +125,72 @@ def test_channel_filter_changes_the_numbers(tmp_path, monkeypatch):
 
 def test_demo_data(tmp_path, monkeypatch):
     at = _open(tmp_path, monkeypatch, name="empty")  # an empty workspace shows the demo
-    assert len(at.get("plotly_chart")) == CHARTS
-    sentences = [m.value for m in at.markdown if "keep best" in m.value]
-    assert sentences and "first-order channel" in sentences[0]
+    assert len(at.get("plotly_chart")) == CHARTS[COHORTS]
     heatmap = _figures(at)[0]
     # the month in progress is its own grey trace, not part of the colour scale
     assert [t["name"] for t in heatmap["data"]] == ["Cohort size", "Retention", "In progress"]
+    _open_tab(at, SEGMENTS)
+    sentences = [m.value for m in at.markdown if "keep best" in m.value]
+    assert sentences and "first-order channel" in sentences[0]
     at.toggle(key="ret_unbounded").set_value(True).run()
     at.segmented_control(key="ret_period_month").set_value("quarter").run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == CHARTS
+    assert len(at.get("plotly_chart")) == CHARTS[SEGMENTS]
+    _open_tab(at, REPEAT)
+    assert len(at.get("plotly_chart")) == CHARTS[REPEAT]
+
+
+def test_only_the_open_tab_is_computed(tmp_path, monkeypatch, calls):
+    at = _open(tmp_path, monkeypatch, orders=ORDERS)
+    assert _drawn_tabs(at) == [COHORTS]
+    assert SHARED <= set(calls)
+    assert _tab_calls(calls) == TAB_FUNCTIONS[COHORTS]
+    for label in (SEGMENTS, REPEAT, COHORTS):
+        calls.clear()
+        _open_tab(at, label)
+        assert _drawn_tabs(at) == [label]
+        assert _tab_calls(calls) == TAB_FUNCTIONS[label], label
+        assert len(at.get("plotly_chart")) == CHARTS[label], label
+    # the segment picker exists only while its tab is open
+    assert not [s for s in at.selectbox if s.key == "ret_dimension"]
+    _open_tab(at, SEGMENTS)
+    assert [s.key for s in at.selectbox] == ["ret_dimension"]
+    # a filter changed on a tab computes that tab again, not the others
+    calls.clear()
+    at.sidebar.multiselect(key="flt_channel").set_value(["web"]).run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [SEGMENTS]
+    assert _tab_calls(calls) == TAB_FUNCTIONS[SEGMENTS]
+    assert SHARED <= set(calls)
+
+
+def test_a_link_opens_its_tab(tmp_path, monkeypatch):
+    path = tmp_path / "ws.duckdb"
+    Workspace.from_frames(path=path, orders=ORDERS).close()
+    monkeypatch.setenv("RETENTION_WORKSPACE", str(path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.query_params["ret_tab"] = REPEAT  # /retention?ret_tab=Repeat+buying
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [REPEAT]
+    assert at.session_state["ret_tab"] == REPEAT
+
+
+@pytest.mark.parametrize("where", ["session_state", "query_params"])
+def test_an_unknown_tab_opens_the_first(tmp_path, monkeypatch, where):
+    at = _open(tmp_path, monkeypatch, orders=ORDERS)
+    _open_tab(at, REPEAT)
+    if where == "session_state":
+        at.session_state["ret_tab"] = "Cohort"
+    else:  # an old or mistyped link
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        at.query_params["ret_tab"] = "Cohort"
+        at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [COHORTS]
+    assert at.session_state["ret_tab"] == COHORTS
+    assert len(at.get("plotly_chart")) == CHARTS[COHORTS]
 
 
 def test_empty_state_without_orders(tmp_path, monkeypatch):
