@@ -32,6 +32,8 @@ def _results(con, filters: Filters, as_of: date) -> dict:
     """Every result that reads order_facts when it exists."""
     out = {
         "crr": r.compute_customer_retention_rate(con, filters, "month", 30, as_of=as_of),
+        "cohorts": r.query_cohorts(con, filters, "month", as_of=as_of),
+        "cohorts_unbounded_weeks": r.query_cohorts(con, filters, "week", True, as_of=as_of),
         "returning": r.compute_returning_share(con, filters, "week", as_of=as_of),
         "gaps": r.compute_time_between_orders(con, filters, as_of=as_of),
         "churn": r.compute_churn(con, filters, 60, as_of=as_of),

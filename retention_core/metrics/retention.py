@@ -74,8 +74,23 @@ def query_cohorts(con: duckdb.DuckDBPyConnection, filters: Filters, period: str,
         return pl.DataFrame(schema=SEGMENT_COHORT_SCHEMA)
     params = scope_params(filters, scope, unbounded=bool(unbounded), dimension=dimension,
                           top=top)
-    frame = query_frame(con, load_sql("retention/cohort_table"), params)
+    frame = query_frame(con, _cohort_sql(con, dimension), params)
     return _conform(frame, SEGMENT_COHORT_SCHEMA)
+
+
+def _cohort_sql(con: duckdb.DuckDBPyConnection, dimension: str) -> str:
+    """cohort_table.sql with its first_segments CTE. Without a split the query reads only
+    customer ids and order times, so it runs on the integer keys of ``order_facts`` when the
+    workspace has them (:func:`customer_orders_sql`); a split reads the first order's
+    attributes and ``order_id`` (the tie-break), which only ``orders`` has."""
+    marker = "-- {first_segments}\n"
+    if dimension == "none":
+        sql, part = customer_orders_sql(con, "retention/cohort_table"), "retention/no_segments"
+    else:
+        sql, part = load_sql("retention/cohort_table"), "retention/first_segments"
+    if marker not in sql:
+        raise RuntimeError("cohort_table.sql lost its first_segments marker")
+    return sql.replace(marker, load_sql(part))
 
 
 def compute_cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters,

@@ -6,9 +6,10 @@
 -- to the period containing "as of"; that period's cells are flagged partial.
 with history as (
     -- every order up to "as of" that passes the channel / country / device filters; the
-    -- date-range start selects customers below, not orders (see retention_scope.py)
-    select order_id, customer_id, ordered_at, channel, country, device, discount_code,
-        product, category, delivered_late, returned
+    -- date-range start selects customers below, not orders (see retention_scope.py).
+    -- Without a split this reads only customer_id and ordered_at, so it also runs on
+    -- scoped_order_facts (integer keys; retention_core.metrics.retention.query_cohorts).
+    select *
     from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
     where customer_id is not null
 ),
@@ -35,33 +36,9 @@ first_orders as (
     group by customer_id
 ),
 
-first_segments as (
-    -- the segment comes from the first order; same-time ties go to the lowest order_id.
-    -- Only computed when splitting ($dimension <> 'none').
-    select
-        customer_id,
-        arg_min(coalesce(
-            case $dimension
-                when 'channel' then nullif(trim(channel), '')
-                when 'country' then nullif(trim(country), '')
-                when 'device' then nullif(trim(device), '')
-                when 'product' then nullif(trim(product), '')
-                when 'category' then nullif(trim(category), '')
-                when 'discount_code' then
-                    case when nullif(trim(discount_code), '') is null then 'no code'
-                        else 'with code' end
-                when 'delivered_late' then
-                    case delivered_late when true then 'late' when false then 'on time' end
-                when 'returned' then
-                    case returned when true then 'returned' when false then 'not returned' end
-            end, '(unknown)'),  -- before arg_min, which would skip NULLs
-            (ordered_at, order_id)
-        ) as segment_value
-    from history
-    where $dimension <> 'none'
-    group by customer_id
-),
-
+-- first_segments (customer_id, segment_value): retention/first_segments.sql when
+-- splitting, else an empty relation (retention_core.metrics.retention.query_cohorts)
+-- {first_segments}
 customers_in_scope as (
     select
         f.customer_id,
