@@ -11,12 +11,20 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_clv import simulated_orders
 
+from dashboard import state
 from retention_core.filters import Filters
 from retention_core.metrics.clv import compute_value_overview
 from retention_core.workspace import Workspace
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/3_customer_value.py"
+HISTORY, SEGMENTS, MODEL = "Historic value", "RFM segments", "Predictive CLV"
+# histogram, Lorenz curve, cohort value; segment sizes; holdout by frequency, cumulative
+CHARTS = {HISTORY: 3, SEGMENTS: 1, MODEL: 2}
+# what each tab computes; only the order date range is needed above the tabs
+TAB_FUNCTIONS = {HISTORY: {"compute_value_overview", "compute_value_histogram",
+                           "compute_cohort_value", "compute_simple_clv"},
+                 SEGMENTS: {"summarise_customers"}, MODEL: {"validate_clv_model"}}
 
 
 def _open(monkeypatch, path: Path | None = None) -> AppTest:
@@ -28,22 +36,58 @@ def _open(monkeypatch, path: Path | None = None) -> AppTest:
     return at
 
 
+@pytest.fixture
+def calls(monkeypatch) -> list[str]:
+    """Names of the functions the page asks ``dashboard.state.cached`` for, in order."""
+    seen: list[str] = []
+    real = state.cached
+
+    def record(fn, ws, *args, **kwargs):
+        seen.append(fn.__name__)
+        return real(fn, ws, *args, **kwargs)
+
+    monkeypatch.setattr(state, "cached", record)
+    return seen
+
+
+def _open_tab(at: AppTest, label: str) -> AppTest:
+    at.session_state["clv_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _drawn_tabs(at: AppTest) -> list[str]:
+    """Labels of the tabs with content: only the open one is drawn."""
+    return [t.label for t in at.tabs if t.children]
+
+
+def _tab_calls(calls: list[str]) -> set[str]:
+    return set(calls) & set().union(*TAB_FUNCTIONS.values())
+
+
 def _metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def _segment_downloads(at: AppTest) -> list[str]:
+    labels = [b.proto.label for b in at.get("download_button")]
+    return [label for label in labels
+            if label.startswith("Download ") and "customers (CSV)" in label]
+
+
 def test_demo_data(monkeypatch):
     at = _open(monkeypatch)
-    tiles = _metrics(at)
-    for label in ("Customers", "Mean historic CLV", "Top 10% of customers", "Simple CLV",
-                  "Customers in calibration", "Holdout repeat purchases", "Model prediction",
-                  "Error of the total"):
-        assert label in tiles, label
-    assert not at.error
-    # histogram, Lorenz, cohort value, segments, holdout by frequency, cumulative purchases
-    assert len(at.get("plotly_chart")) == 6
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert any(label.startswith("Download ") and "customers (CSV)" in label for label in labels)
+    tiles = {HISTORY: ("Customers", "Mean historic CLV", "Top 10% of customers", "Simple CLV"),
+             SEGMENTS: (),
+             MODEL: ("Customers in calibration", "Holdout repeat purchases", "Model prediction",
+                     "Error of the total")}
+    for label in (HISTORY, SEGMENTS, MODEL):
+        _open_tab(at, label)
+        assert set(_metrics(at)) >= set(tiles[label]), label
+        assert not at.error
+        assert len(at.get("plotly_chart")) == CHARTS[label], label
+        assert bool(_segment_downloads(at)) == (label == SEGMENTS)
 
 
 def test_simulated_workspace_filters_and_controls(monkeypatch, tmp_path):
@@ -65,6 +109,8 @@ def test_simulated_workspace_filters_and_controls(monkeypatch, tmp_path):
     at.segmented_control(key="clv_time_unit").set_value("month").run()
     at.number_input(key="clv_horizon").set_value(3).run()
     assert not at.exception, at.exception
+    _open_tab(at, MODEL)
+    assert not at.error and not at.warning
     text = " ".join(m.value for m in at.markdown)
     assert "Predicted CLV over 3 months" in text and "all in months" in text
 
@@ -79,10 +125,12 @@ def test_models_that_cannot_fit_are_explained(monkeypatch, tmp_path):
     path = tmp_path / "tiny.duckdb"
     Workspace.from_frames(path=path, orders=frame).close()
     at = _open(monkeypatch, path)
-    assert any("at least 30 customers" in w.value for w in at.warning)  # segments tab
-    assert any("at least 30 customers" in e.value for e in at.error)  # model tab
     assert int(_metrics(at)["Customers"]) == 3
     assert "more than a year of orders" in " ".join(i.value for i in at.info)
+    _open_tab(at, SEGMENTS)
+    assert any("at least 30 customers" in w.value for w in at.warning)
+    _open_tab(at, MODEL)
+    assert any("at least 30 customers" in e.value for e in at.error)
 
 
 def test_workspace_without_orders(monkeypatch, tmp_path):
@@ -94,3 +142,58 @@ def test_workspace_without_orders(monkeypatch, tmp_path):
     at = _open(monkeypatch, path)
     assert any("No orders with a customer" in i.value for i in at.info)
     assert not at.metric
+
+
+def test_only_the_open_tab_is_computed(monkeypatch, tmp_path, calls):
+    path = tmp_path / "lazy.duckdb"
+    Workspace.from_frames(path=path, orders=simulated_orders(customers=300, seed=3)).close()
+    at = _open(monkeypatch, path)
+    assert _drawn_tabs(at) == [HISTORY]
+    assert "order_date_bounds" in calls
+    assert _tab_calls(calls) == TAB_FUNCTIONS[HISTORY]
+    assert not _segment_downloads(at)
+    for label in (SEGMENTS, MODEL, HISTORY):
+        calls.clear()
+        _open_tab(at, label)
+        assert _drawn_tabs(at) == [label]
+        assert _tab_calls(calls) == TAB_FUNCTIONS[label], label
+        assert len(at.get("plotly_chart")) == CHARTS[label], label
+    # a model setting changed on the model tab fits the model again, and nothing else
+    _open_tab(at, MODEL)
+    calls.clear()
+    at.number_input(key="clv_horizon").set_value(6).run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [MODEL]
+    assert _tab_calls(calls) == TAB_FUNCTIONS[MODEL]
+    assert "Predicted CLV over 6 months" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_link_opens_its_tab(monkeypatch, tmp_path):
+    path = tmp_path / "link.duckdb"
+    Workspace.from_frames(path=path, orders=simulated_orders(customers=300, seed=3)).close()
+    monkeypatch.setenv("RETENTION_WORKSPACE", str(path))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.query_params["clv_tab"] = SEGMENTS  # /customer_value?clv_tab=RFM+segments
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [SEGMENTS]
+    assert _segment_downloads(at)
+
+
+@pytest.mark.parametrize("where", ["session_state", "query_params"])
+def test_an_unknown_tab_opens_the_first(monkeypatch, tmp_path, where):
+    path = tmp_path / "unknown.duckdb"
+    Workspace.from_frames(path=path, orders=simulated_orders(customers=300, seed=3)).close()
+    at = _open(monkeypatch, path)
+    if where == "session_state":
+        _open_tab(at, SEGMENTS)
+        at.session_state["clv_tab"] = "RFM"
+    else:  # an old or mistyped link
+        at = AppTest.from_file(APP, default_timeout=180).run()
+        at.query_params["clv_tab"] = "RFM"
+        at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [HISTORY]
+    assert at.session_state["clv_tab"] == HISTORY
+    assert len(at.get("plotly_chart")) == CHARTS[HISTORY]
