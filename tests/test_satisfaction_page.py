@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import state
 from retention_core.demo import generate_demo
 from retention_core.filters import Filters
 from retention_core.metrics.satisfaction import compute_score_summary
@@ -17,6 +18,14 @@ from retention_core.workspace import Workspace
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/4_satisfaction.py"
 T0 = datetime(2026, 3, 2, 12)
+TREND, SCORES, SEGMENTS, AFTER, COMMENTS = ("Trend", "Distribution", "Segments",
+                                            "After the answer", "Comments")
+TABS = (TREND, SCORES, SEGMENTS, AFTER, COMMENTS)
+# what each tab computes; the score tiles above the tabs need the overview on every tab
+TAB_FUNCTIONS = {TREND: {"compute_score_trend"}, SCORES: {"compute_score_distribution"},
+                 SEGMENTS: {"compute_segment_scores"},
+                 AFTER: {"compute_outcomes_after_answer"},
+                 COMMENTS: {"compute_top_words", "list_comments"}}
 
 
 def _open(monkeypatch, path: Path | None = None) -> AppTest:
@@ -26,6 +35,45 @@ def _open(monkeypatch, path: Path | None = None) -> AppTest:
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[str]:
+    """Names of the functions the page asks ``dashboard.state.cached`` for, in order."""
+    seen: list[str] = []
+    real = state.cached
+
+    def record(fn, ws, *args, **kwargs):
+        seen.append(fn.__name__)
+        return real(fn, ws, *args, **kwargs)
+
+    monkeypatch.setattr(state, "cached", record)
+    return seen
+
+
+def _open_tab(at: AppTest, label: str) -> AppTest:
+    at.session_state["sat_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _drawn_tabs(at: AppTest) -> list[str]:
+    """Labels of the tabs with content: only the open one is drawn."""
+    return [t.label for t in at.tabs if t.children]
+
+
+def _tab_calls(calls: list[str]) -> set[str]:
+    return set(calls) & set().union(*TAB_FUNCTIONS.values())
+
+
+def _charts_per_tab(at: AppTest) -> dict[str, int]:
+    """Open every tab in turn and count its charts."""
+    counts = {}
+    for label in TABS:
+        _open_tab(at, label)
+        counts[label] = len(at.get("plotly_chart"))
+    return counts
 
 
 def _texts(elements) -> str:
@@ -57,11 +105,13 @@ def test_demo_data_shows_both_scores_charts_and_downloads(monkeypatch):
         assert f"{expected['answers']:,} answers" in _texts(at.caption)
     # trend, distribution, 4 segment charts (channel, touchpoint, country, device),
     # outcomes after the answer, top words
-    assert len(at.get("plotly_chart")) == 8
-    assert len(at.get("download_button")) >= 10
+    assert _charts_per_tab(at) == {TREND: 1, SCORES: 1, SEGMENTS: 4, AFTER: 1, COMMENTS: 1}
+    # on the Comments tab, opened last: the overview, the top words and the comments as CSV
+    assert len(at.get("download_button")) == 3
     assert at.segmented_control(key="sat_survey").value == "nps"
     at.segmented_control(key="sat_survey").set_value("csat").run()
     assert not at.exception
+    assert _drawn_tabs(at) == [COMMENTS]
     assert "These CSAT answers have no comments." in _texts(at.info)
 
 
@@ -77,10 +127,12 @@ def test_a_workspace_with_only_nps(monkeypatch, tmp_path):
     assert not at.get("segmented_control") or all(
         s.key != "sat_survey" for s in at.get("segmented_control"))
     assert "NPS** answers only" in _texts(at.markdown)
+    # trend, distribution, channel, top words; nothing to follow after the answer
+    assert _charts_per_tab(at) == {TREND: 1, SCORES: 1, SEGMENTS: 1, AFTER: 0, COMMENTS: 1}
+    _open_tab(at, AFTER)
     assert "carry no customer_id" in _texts(at.info)
-    # trend, distribution, channel, top words
-    assert len(at.get("plotly_chart")) == 4
 
+    _open_tab(at, COMMENTS)
     comments = at.dataframe[-1].value
     assert comments.shape[0] == 5
     at.text_input(key="sat_search").input("DELIVERY").run()
@@ -105,7 +157,8 @@ def test_answers_without_dates_have_no_trend(monkeypatch, tmp_path):
     at = _open(monkeypatch, path)
     assert float(at.metric[0].value) == 40.0
     assert "have no dates" in _texts(at.info)
-    assert len(at.get("plotly_chart")) == 3  # distribution, channel, top words
+    # distribution, channel, top words; no trend, and no customer to follow
+    assert _charts_per_tab(at) == {TREND: 0, SCORES: 1, SEGMENTS: 1, AFTER: 0, COMMENTS: 1}
 
 
 def test_no_survey_answers_shows_the_empty_state(monkeypatch, tmp_path):
@@ -134,8 +187,8 @@ def test_filters_that_exclude_every_answer(monkeypatch, tmp_path):
     assert float(at.metric[0].value) == -20.0
 
 
-def test_buying_after_the_answer_when_customers_are_linked(monkeypatch, tmp_path):
-    path = tmp_path / "linked.duckdb"
+def _linked(path: Path) -> Path:
+    """A workspace where two customers who answered (c0, c8) have orders."""
     answers = _nps_only().with_columns(pl.format("c{}", pl.int_range(10)).alias("customer_id"))
     orders = pl.DataFrame({
         "order_id": ["o1", "o2", "o3"],
@@ -145,7 +198,11 @@ def test_buying_after_the_answer_when_customers_are_linked(monkeypatch, tmp_path
         "revenue": [10.0, 25.0, 5.0],
     })
     Workspace.from_frames(path=path, orders=orders, surveys=answers).close()
-    at = _open(monkeypatch, path)
+    return path
+
+
+def test_buying_after_the_answer_when_customers_are_linked(monkeypatch, tmp_path):
+    at = _open_tab(_open(monkeypatch, _linked(tmp_path / "linked.duckdb")), AFTER)
     outcomes = at.dataframe[0].value
     assert list(outcomes["answer_group"]) == ["promoter", "passive", "detractor"]
     assert list(outcomes["linked"]) == [1, 0, 1]
@@ -159,3 +216,62 @@ def test_buying_after_the_answer_when_customers_are_linked(monkeypatch, tmp_path
     outcomes = at.dataframe[0].value
     assert list(outcomes["customers"]) == [1, 0, 0]
     assert list(outcomes["orders_after"]) == [1, 0, 0]
+
+
+def test_only_the_open_tab_is_computed(monkeypatch, tmp_path, calls):
+    at = _open(monkeypatch, _linked(tmp_path / "lazy.duckdb"))
+    assert _drawn_tabs(at) == [TREND]
+    assert "compute_score_overview" in calls
+    assert _tab_calls(calls) == TAB_FUNCTIONS[TREND]
+    for label in (*TABS[1:], TREND):
+        calls.clear()
+        _open_tab(at, label)
+        assert _drawn_tabs(at) == [label]
+        assert _tab_calls(calls) == TAB_FUNCTIONS[label], label
+    # the comment search exists only while its tab is open
+    assert not [t for t in at.text_input if t.key == "sat_search"]
+    _open_tab(at, COMMENTS)
+    calls.clear()
+    at.text_input(key="sat_search").input("slow").run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [COMMENTS]
+    assert _tab_calls(calls) == TAB_FUNCTIONS[COMMENTS]
+    assert sorted(at.dataframe[-1].value["response_id"]) == ["r8", "r9"]
+    # a filter changed on a tab computes the tiles and that tab again, not the others
+    calls.clear()
+    at.multiselect(key="flt_channel").set_value(["social"]).run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [COMMENTS]
+    assert _tab_calls(calls) == TAB_FUNCTIONS[COMMENTS]
+    assert "compute_score_overview" in calls
+
+
+def test_a_link_opens_its_tab(monkeypatch, tmp_path):
+    path = tmp_path / "link.duckdb"
+    Workspace.from_frames(path=path, surveys=_nps_only()).close()
+    monkeypatch.setenv("RETENTION_WORKSPACE", str(path))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.query_params["sat_tab"] = AFTER  # /satisfaction?sat_tab=After+the+answer
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [AFTER]
+    assert "carry no customer_id" in _texts(at.info)
+
+
+@pytest.mark.parametrize("where", ["session_state", "query_params"])
+def test_an_unknown_tab_opens_the_first(monkeypatch, tmp_path, where):
+    path = tmp_path / "unknown.duckdb"
+    Workspace.from_frames(path=path, surveys=_nps_only()).close()
+    at = _open(monkeypatch, path)
+    if where == "session_state":
+        _open_tab(at, COMMENTS)
+        at.session_state["sat_tab"] = "comments"
+    else:  # an old or mistyped link
+        at = AppTest.from_file(APP, default_timeout=120).run()
+        at.query_params["sat_tab"] = "comments"
+        at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    assert _drawn_tabs(at) == [TREND]
+    assert at.session_state["sat_tab"] == TREND
+    assert len(at.get("plotly_chart")) == 1
