@@ -79,17 +79,17 @@ def query_cohorts(con: duckdb.DuckDBPyConnection, filters: Filters, period: str,
 
 
 def _cohort_sql(con: duckdb.DuckDBPyConnection, dimension: str) -> str:
-    """cohort_table.sql with its first_segments CTE. Without a split the query reads only
+    """cohort_table.sql with its customers CTE. Without a split the query reads only
     customer ids and order times, so it runs on the integer keys of ``order_facts`` when the
     workspace has them (:func:`customer_orders_sql`); a split reads the first order's
     attributes and ``order_id`` (the tie-break), which only ``orders`` has."""
-    marker = "-- {first_segments}\n"
+    marker = "-- {customers}\n"
     if dimension == "none":
-        sql, part = customer_orders_sql(con, "retention/cohort_table"), "retention/no_segments"
+        sql, part = customer_orders_sql(con, "retention/cohort_table"), "retention/all_customers"
     else:
-        sql, part = load_sql("retention/cohort_table"), "retention/first_segments"
+        sql, part = load_sql("retention/cohort_table"), "retention/segment_customers"
     if marker not in sql:
-        raise RuntimeError("cohort_table.sql lost its first_segments marker")
+        raise RuntimeError("cohort_table.sql lost its customers marker")
     return sql.replace(marker, load_sql(part))
 
 

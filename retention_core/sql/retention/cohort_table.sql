@@ -1,5 +1,5 @@
 -- Cohort retention table (SPEC.md "Cohort", "Retention, bounded / unbounded"), optionally
--- split by an attribute of each customer's first order ($dimension; 'none' = one segment).
+-- split by an attribute of each customer's first order (see the customers CTE below).
 -- A customer's cohort is the period of their first kept order; the cell (cohort, k) counts
 -- the cohort's customers with an order in period cohort + k (bounded) or in that period
 -- or any later one (unbounded). Only orders with a customer_id count. Cells run from k = 0
@@ -36,43 +36,11 @@ first_orders as (
     group by customer_id
 ),
 
--- first_segments (customer_id, segment_value): retention/first_segments.sql when
--- splitting, else an empty relation (retention_core.metrics.retention.query_cohorts)
--- {first_segments}
-customers_in_scope as (
-    select
-        f.customer_id,
-        f.cohort,
-        f.last_start,
-        f.orders,
-        case when $dimension = 'none' then 'all customers'
-            else coalesce(s.segment_value, '(unknown)') end as segment_value
-    from first_orders as f
-    left join first_segments as s using (customer_id)
-    where $f_start is null or f.first_at >= $f_start
-),
-
-segment_sizes as (
-    select segment_value, count(*) as customers
-    from customers_in_scope
-    group by segment_value
-),
-
-segment_labels as (
-    -- the $top largest segments keep their name, the rest are pooled as '(other)'
-    select
-        segment_value,
-        case when row_number() over (order by customers desc, segment_value) <= $top
-            then segment_value else '(other)' end as segment
-    from segment_sizes
-),
-
-customers as (
-    select c.customer_id, c.cohort, c.last_start, c.orders, l.segment
-    from customers_in_scope as c
-    inner join segment_labels as l using (segment_value)
-),
-
+-- customers (customer_id, cohort, last_start, orders, segment): the customers acquired in
+-- the date range (first order on or after its start) with their segment;
+-- retention/segment_customers.sql when splitting, retention/all_customers.sql otherwise
+-- (retention_core.metrics.retention.query_cohorts)
+-- {customers}
 active_counts as (
     select
         c.segment,
