@@ -9,47 +9,37 @@ with history as (
     where customer_id is not null
 ),
 
-gaps as (
+order_days as (
+    -- each order day with the customer's previous and next order days (one window pass)
     select
         customer_id,
         order_day,
-        order_day - lag(order_day) over (partition by customer_id order by order_day) as gap
+        lag(order_day) over by_customer as previous_day,
+        lead(order_day) over by_customer as next_day
     from history
-),
-
-spell_numbers as (
-    -- a spell of activity: consecutive orders no more than the window apart
-    select
-        customer_id,
-        order_day,
-        sum(case when gap is null or gap > $activity_days then 1 else 0 end) over (
-            partition by customer_id order by order_day
-            rows between unbounded preceding and current row
-        ) as spell
-    from gaps
-),
-
-spells as (
-    -- active at midnight t for first_day < t <= last_day + window
-    select customer_id, min(order_day) as first_day, max(order_day) as last_day
-    from spell_numbers
-    group by customer_id, spell
+    window by_customer as (partition by customer_id order by order_day)
 ),
 
 deltas as (
-    select first_day + 1 as day, count(*) as delta
-    from spells
+    -- An order on day d makes its customer active at the midnights t with d < t <= d +
+    -- window. Cutting each order's stretch at the customer's next order day (which starts
+    -- its own) gives disjoint stretches whose union is exactly when the customer is
+    -- active: +1 from d + 1, -1 after min(d + window, next order day).
+    select order_day + 1 as day, count(*) as delta
+    from order_days
     group by 1
     union all
-    select last_day + $activity_days + 1 as day, -count(*) as delta
-    from spells
+    select least(order_day + $activity_days, coalesce(next_day, order_day + $activity_days))
+        + 1 as day,
+        -count(*) as delta
+    from order_days
     group by 1
 ),
 
 first_days as (
-    select customer_id, min(order_day) as first_day
-    from history
-    group by customer_id
+    select customer_id, order_day as first_day
+    from order_days
+    where previous_day is null
 ),
 
 bounds as (
