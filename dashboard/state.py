@@ -161,7 +161,10 @@ def _write_query(filters: Filters, period: str) -> None:
     current = {k: (st.query_params.get_all(k) if k in ("channel", "country", "device")
                    else st.query_params.get(k)) for k in _FILTER_KEYS if k in st.query_params}
     if current != wanted:
-        st.query_params.from_dict(wanted)
+        # only the filter keys: others (a tab bound with bind="query-params") stay in the URL
+        for key in current.keys() - wanted.keys():
+            del st.query_params[key]
+        st.query_params.update(wanted)
 
 
 # -- the context every page works in ----------------------------------------------------

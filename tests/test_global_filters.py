@@ -47,6 +47,21 @@ def test_filters_follow_the_user_across_pages_and_into_the_url(monkeypatch, tmp_
     assert "country" not in at.query_params
 
 
+
+def test_a_filter_change_keeps_the_open_tab_in_the_url(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path)
+    at.query_params["ret_tab"] = "Repeat buying"  # a link to the Retention page's third tab
+    at.run()
+    at.switch_page("pages/2_retention.py").run()
+    assert at.session_state["ret_tab"] == "Repeat buying"
+    _sidebar(at, "Country").select("PL").run()
+    assert not at.exception
+    assert at.query_params["country"] in ("PL", ["PL"])
+    assert at.query_params["ret_tab"] in ("Repeat buying", ["Repeat buying"])
+    _sidebar(at, "Country").unselect("PL").run()
+    assert "country" not in at.query_params
+    assert at.query_params["ret_tab"] in ("Repeat buying", ["Repeat buying"])
+
 def test_filters_describe_themselves():
     assert Filters().describe() == "all data"
     text = Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), channels=("ads",)).describe()
