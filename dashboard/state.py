@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -78,6 +78,18 @@ _WIDGET_KEYS = ("flt_dates", "flt_channel", "flt_country", "flt_device", "flt_pe
 def _keep(key: str) -> None:
     """Widget state is dropped when the page changes; keep a copy that survives."""
     st.session_state[f"keep_{key}"] = st.session_state[key]
+
+
+def keep_widget_values(defaults: Mapping[str, Any]) -> None:
+    """Keep the values of widgets that a run may not draw (inside a tab that is not open).
+
+    Streamlit forgets a widget's value after a run that does not draw it, but not a value
+    set through session state: each key gets its default on the first run and is set to
+    its own value on later ones. The widgets then take no ``value`` / ``index`` of their
+    own (Streamlit warns when both are given).
+    """
+    for key, default in defaults.items():
+        st.session_state[key] = st.session_state.get(key, default)
 
 
 def _restore_filter_state(options: dict[str, list[str]], bounds: tuple[date, date] | None) -> None:

@@ -10,6 +10,9 @@ from retention_core.metrics import retention as ret
 from retention_core.metrics import segments as seg
 
 ctx = state.page_context()
+# widgets of the tabs, which are drawn only while their tab is open
+state.keep_widget_values({"ret_dimension": next(iter(seg.SEGMENT_DIMENSIONS)),
+                          "ret_compare_at": 1, "ret_min_customers": seg.DEFAULT_MIN_CUSTOMERS})
 
 st.title("Retention")
 
@@ -111,10 +114,9 @@ if segments_tab.open:
         dimension = pick[0].selectbox("Split customers by their first order's",
                                       list(seg.SEGMENT_DIMENSIONS), key="ret_dimension",
                                       format_func=seg.SEGMENT_DIMENSIONS.get)
-        period_index = int(pick[1].number_input(f"Compare at {period}", min_value=0, value=1,
-                                                step=1, key="ret_compare_at"))
-        min_customers = int(pick[2].number_input("Minimum customers", min_value=1,
-                                                 value=seg.DEFAULT_MIN_CUSTOMERS, step=10,
+        period_index = int(pick[1].number_input(f"Compare at {period}", min_value=0, step=1,
+                                                key="ret_compare_at"))
+        min_customers = int(pick[2].number_input("Minimum customers", min_value=1, step=10,
                                                  key="ret_min_customers"))
         comparison = cached(seg.compare_segments, ctx.filters, dimension, period, period_index,
                             unbounded, min_customers=min_customers)

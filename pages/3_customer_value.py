@@ -8,6 +8,8 @@ from retention_core.metrics import clv, rfm
 from retention_core.models.clv import MAX_HORIZON_MONTHS, TIME_UNITS
 
 ctx = state.page_context()
+# widgets of the tabs, which are drawn only while their tab is open
+state.keep_widget_values({"clv_log_scale": True})
 
 st.title("Customer value")
 
@@ -58,7 +60,7 @@ if tab_history.open:
 
         left, right = st.columns(2)
         with left:
-            log_scale = st.toggle("Log scale", value=True, key="clv_log_scale")
+            log_scale = st.toggle("Log scale", key="clv_log_scale")
             histogram = state.cached(clv.compute_value_histogram, ctx.ws, ctx.filters, log_scale)
             ui.chart(charts.plot_clv_histogram(histogram, log_scale=log_scale), histogram,
                      "clv-histogram")

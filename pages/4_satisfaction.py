@@ -8,6 +8,9 @@ from retention_core.charts import satisfaction as charts
 from retention_core.metrics import satisfaction as sat
 
 ctx = state.page_context()
+# widgets of the tabs, which are drawn only while their tab is open
+state.keep_widget_values({"sat_window": 0, "sat_search": "", "sat_groups_nps": [],
+                          "sat_groups_csat": []})
 
 st.title("Satisfaction")
 
@@ -116,7 +119,7 @@ if after_tab.open:
     with after_tab:
         window = st.number_input(
             "Follow-up window in days (0 = up to the last order in the data)", min_value=0,
-            value=0, step=30, key="sat_window",
+            step=30, key="sat_window",
             help="With a window, only answers with that many days of order data after them "
                  "are compared, so every group is followed equally long.")
         if row["with_customer"] == 0:

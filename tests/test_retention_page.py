@@ -12,6 +12,7 @@ from test_retention import ORDERS
 from testkit import ROOT
 
 from dashboard import state
+from retention_core.metrics import segments as seg
 from retention_core.workspace import Workspace
 
 PAGE = "pages/2_retention.py"
@@ -163,6 +164,18 @@ def test_only_the_open_tab_is_computed(tmp_path, monkeypatch, calls):
     assert _tab_calls(calls) == TAB_FUNCTIONS[SEGMENTS]
     assert SHARED <= set(calls)
 
+
+
+def test_tab_widgets_keep_their_values_while_another_tab_is_open(tmp_path, monkeypatch):
+    at = _open_tab(_open(tmp_path, monkeypatch, orders=ORDERS), SEGMENTS)
+    at.selectbox(key="ret_dimension").set_value("delivered_late").run()
+    at.number_input(key="ret_compare_at").set_value(2).run()
+    _open_tab(at, COHORTS)  # the segment widgets are not drawn in this run
+    assert not at.get("selectbox")
+    _open_tab(at, SEGMENTS)
+    assert at.selectbox(key="ret_dimension").value == "delivered_late"
+    assert at.number_input(key="ret_compare_at").value == 2
+    assert at.number_input(key="ret_min_customers").value == seg.DEFAULT_MIN_CUSTOMERS
 
 def test_a_link_opens_its_tab(tmp_path, monkeypatch):
     path = tmp_path / "ws.duckdb"
