@@ -14,6 +14,7 @@ from testkit import DATA
 
 from retention_core.errors import ModelError
 from retention_core.models import BGNBDModel, simulate_bgnbd, simulate_bgnbd_purchases
+from retention_core.models._mle import compress
 from retention_core.models.bgnbd import _Prepared, log_likelihood_terms
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL 2005, CDNOW
@@ -86,6 +87,38 @@ def test_cdnow_reproduces_published_parameters(cdnow_fit):
     assert cdnow_fit.distinct_ < 2357  # fitted on distinct rows with weights
 
 
+def test_fit_on_distinct_rows_with_weights_is_the_fit_on_the_customers(cdnow, cdnow_fit):
+    """A summary grouped once by the caller (the CLV page reuses the grouping for its
+    predictions) gives exactly the fit on every customer."""
+    (ux, utx, ut), counts, _ = compress(*(cdnow[c].to_numpy().astype(float)
+                                          for c in ("x", "t_x", "T")))
+    weighted = BGNBDModel().fit(ux, utx, ut, weights=counts)
+    assert weighted.params_ == cdnow_fit.params_
+    assert weighted.log_likelihood_ == cdnow_fit.log_likelihood_
+    assert (weighted.customers_, weighted.distinct_) == (2357, cdnow_fit.distinct_)
+    with pytest.raises(ModelError, match="one value per row"):
+        BGNBDModel().fit(ux, utx, ut, weights=counts[1:])
+    with pytest.raises(ModelError, match="must be positive"):
+        BGNBDModel().fit(ux, utx, ut, weights=np.where(ux > 3, 0.0, counts))
+    # the rules count customers, not rows: 40 rows standing for 20 customers are too few
+    with pytest.raises(ModelError, match="at least 30 customers"):
+        BGNBDModel().fit(ux[:40], utx[:40], ut[:40], weights=np.full(40, 0.5))
+
+
+def test_compress_of_whole_numbers_equals_the_general_compress():
+    rng = np.random.default_rng(3)
+    columns = [rng.integers(0, n, 5000) for n in (4, 30, 900)]
+    fast = compress(*columns)
+    general = compress(*(c.astype(float) for c in columns))
+    for got, want in zip(fast[0], general[0], strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == np.int64
+    np.testing.assert_array_equal(fast[1], general[1])
+    np.testing.assert_array_equal(fast[2], general[2])
+    for column, distinct in zip(columns, fast[0], strict=True):
+        np.testing.assert_array_equal(distinct[fast[2]], column)
+
+
 def test_same_fit_in_days_as_in_weeks(cdnow):
     """Changing the time unit scales alpha only and shifts the likelihood by sum(x) log 7."""
     days = BGNBDModel().fit(cdnow["x"], cdnow["t_x"] * 7, cdnow["T"] * 7)
@@ -141,6 +174,19 @@ def test_conditional_expectation_matches_eq10_by_series(cdnow_fit, x, t_x, T, t)
     expected = reference_expectation(*cdnow_fit.params_.values(), x, t_x, T, t)
     got = cdnow_fit.expected_purchases(t, [x], [t_x], [T])[0]
     assert got == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("a", [None, 1.0 + 2e-7])  # a near 1: eq. 10 steps beside it
+def test_expected_purchases_path_is_expected_purchases_at_each_horizon(cdnow, cdnow_fit, a):
+    model = BGNBDModel(params_={**cdnow_fit.params_, **({} if a is None else {"a": a})})
+    x, t_x, T = (cdnow[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
+    horizons = [0.0, 1.0, 4.348, 39.0, 52.18, 200.0]
+    path = model.expected_purchases_path(horizons, x, t_x, T)
+    assert path.shape == (len(horizons), len(x))
+    for row, t in zip(path, horizons, strict=True):
+        np.testing.assert_array_equal(row, model.expected_purchases(t, x, t_x, T))
+    with pytest.raises(ModelError, match=">= 0"):
+        model.expected_purchases_path([1.0, -1.0], x, t_x, T)
 
 
 def test_new_customer_expectation_is_eq9(cdnow_fit):

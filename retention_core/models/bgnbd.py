@@ -161,20 +161,26 @@ class BGNBDModel:
     distinct_: int = 0
     dropout_detected_: bool = True
 
-    def fit(self, frequency: object, recency: object, T: object) -> BGNBDModel:
+    def fit(self, frequency: object, recency: object, T: object, *,
+            weights: object = None) -> BGNBDModel:
         """Estimate r, alpha, a, b from an RFM summary (one value per customer).
 
-        Raises :class:`ModelError` when the data cannot support a fit (fewer than
+        ``weights``: how many customers each row stands for, when the summary is already
+        grouped into its distinct rows (:func:`~retention_core.models._mle.compress`; the
+        fit is then exactly the fit on the customers themselves). Raises
+        :class:`ModelError` when the data cannot support a fit (fewer than
         ``MIN_CUSTOMERS`` customers, fewer than ``MIN_REPEAT_CUSTOMERS`` repeat buyers)
         or the optimiser does not converge, with advice on what to change.
         """
         x, t_x, big_t = check_rfm(frequency, recency, T)
-        n = len(x)
+        counts = None if weights is None else _check_weights(weights, len(x))
+        n = len(x) if counts is None else int(round(float(counts.sum())))
         if n < MIN_CUSTOMERS:
             raise ModelError(f"The BG/NBD model needs at least {MIN_CUSTOMERS} customers "
                              f"before the calibration end; there {'is' if n == 1 else 'are'} "
                              f"{n}. Pick a later calibration end or widen the filters.")
-        repeaters = int(np.count_nonzero(x))
+        repeaters = (int(np.count_nonzero(x)) if counts is None
+                     else int(round(float(counts[x > 0].sum()))))
         if repeaters == 0:
             raise ModelError("Nobody bought again before the calibration end, so there is "
                              "nothing to learn repeat buying from. Pick a later calibration "
@@ -188,7 +194,10 @@ class BGNBDModel:
             raise ModelError("Every customer's first purchase is on the calibration end "
                              "day: there is no history to learn from. Pick a later "
                              "calibration end.")
-        (ux, utx, ut), weights, _ = compress(x, t_x, big_t)
+        if counts is None:
+            (ux, utx, ut), weights, _ = compress(x, t_x, big_t)
+        else:
+            ux, utx, ut, weights = x, t_x, big_t, counts
         total = weights.sum()
         # Fit in a time scale where the longest T is 10, so that alpha is of order 1 in any
         # time unit; alpha scales back and the log-likelihood gains sum(x) log(scale).
@@ -264,6 +273,32 @@ class BGNBDModel:
             raise ModelError("The prediction horizon t must be >= 0")
         return _conditional_expectation(r, alpha, a, b, x, t_x, big_t, t)
 
+    def expected_purchases_path(self, ts: object, frequency: object, recency: object,
+                                T: object) -> np.ndarray:
+        """:meth:`expected_purchases` at each horizon of ``ts`` (scalars), one row per
+        horizon: ``result[k] == expected_purchases(ts[k], ...)``.
+
+        The hypergeometric part of eq. 10 depends on frequency and T alone, so it is
+        evaluated once per distinct (frequency, T) and horizon; P(alive), the rest, once
+        per row. Pass distinct customer summaries (:func:`~retention_core.models._mle.
+        compress`) to evaluate each of those once too.
+        """
+        r, alpha, a, b = self._require_fit()
+        x, t_x, big_t = check_rfm(frequency, recency, T)
+        ts = np.atleast_1d(np.asarray(ts, dtype=float))
+        if ts.ndim != 1 or np.any(ts < 0):
+            raise ModelError("The prediction horizons t must be numbers >= 0")
+        (px, p_t), _, pair = compress(x, big_t)
+        a = _off_singularity(a)
+        alive = expit(-_log_odds_dead(r, alpha, a, b, x, t_x, big_t))
+        out = np.empty((len(ts), len(x)))
+        for k, t in enumerate(ts):
+            if_alive = _purchases_if_alive(r, alpha, a, b, px, p_t, t)
+            if not np.all(np.isfinite(if_alive)):
+                raise ModelError(_NOT_FINITE)
+            out[k] = if_alive[pair] * alive if t > 0 else 0.0
+        return out
+
     def expected_purchases_new_customer(self, t: object) -> np.ndarray:
         """E[X(t)]: expected repeat purchases of a new customer in ``t`` units after the
         first purchase, FHL (2005) eq. 9 (eq. 10 with x = t_x = T = 0)."""
@@ -283,19 +318,42 @@ def _log_odds_dead(r: float, alpha: float, a: float, b: float, x: np.ndarray,
     return np.where(x > 0, odds, -np.inf)
 
 
-def _conditional_expectation(r: float, alpha: float, a: float, b: float, x: np.ndarray,
-                             t_x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
-    if abs(a - 1.0) < 1e-6:  # removable singularity at a = 1: step just beside it
-        a = 1.0 + 1e-6
+_NOT_FINITE = ("Expected purchases could not be computed for this horizon; use a shorter "
+               "horizon or a coarser time unit")
+
+
+def _check_weights(weights: object, rows: int) -> np.ndarray:
+    counts = as_float_array(weights, "weights")
+    if len(counts) != rows:
+        raise ModelError("The weights must have one value per row of the summary")
+    if np.any(counts <= 0):
+        raise ModelError("The weights (customers per row) must be positive")
+    return counts
+
+
+def _off_singularity(a: float) -> float:
+    """eq. 10 has a removable singularity at a = 1: step just beside it."""
+    return 1.0 + 1e-6 if abs(a - 1.0) < 1e-6 else a
+
+
+def _purchases_if_alive(r: float, alpha: float, a: float, b: float, x: np.ndarray,
+                        T: np.ndarray, t: np.ndarray | float) -> np.ndarray:
+    """eq. 10 without its P(alive) factor: ``(a+b+x-1)/(a-1) * [1 - ...2F1...]``, the
+    expected purchases of a customer known to be alive. Depends on x and T only."""
     z = t / (alpha + T + t)
     with np.errstate(all="ignore"):
         hyp = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - 1.0 - r, a - 1.0,
                                                          a + b + x - 1.0, z)
-        expected = (a + b + x - 1.0) / (a - 1.0) * (1.0 - hyp)
+        return (a + b + x - 1.0) / (a - 1.0) * (1.0 - hyp)
+
+
+def _conditional_expectation(r: float, alpha: float, a: float, b: float, x: np.ndarray,
+                             t_x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
+    a = _off_singularity(a)
+    expected = _purchases_if_alive(r, alpha, a, b, x, T, t)
     expected = expected * expit(-_log_odds_dead(r, alpha, a, b, x, t_x, T))
     if not np.all(np.isfinite(expected)):
-        raise ModelError("Expected purchases could not be computed for this horizon; "
-                         "use a shorter horizon or a coarser time unit")
+        raise ModelError(_NOT_FINITE)
     return np.where(t > 0, expected, 0.0)
 
 

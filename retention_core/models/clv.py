@@ -59,14 +59,40 @@ def predict_clv(bgnbd: BGNBDModel, gamma_gamma: GammaGammaModel, frequency: obje
     distinct (frequency, recency, T) and mapped back to customers.
     """
     horizon_months, discount_rate = check_horizon(horizon_months, discount_rate)
-    per_month = MONTH_DAYS / unit_days(time_unit)
     x, t_x, big_t = check_rfm(frequency, recency, T)
     spend = gamma_gamma.expected_average_spend(x, monetary_value)
     (ux, utx, ut), _, inverse = compress(x, t_x, big_t)
-    discounted = np.zeros(len(ux))
-    previous = np.zeros(len(ux))
-    for month in range(1, horizon_months + 1):
-        cumulative = bgnbd.expected_purchases(month * per_month, ux, utx, ut)
-        discounted += (cumulative - previous) / (1.0 + discount_rate) ** month
-        previous = cumulative
+    discounted = discounted_purchases(bgnbd, ux, utx, ut, time_unit=time_unit,
+                                      horizon_months=horizon_months,
+                                      discount_rate=discount_rate)
     return discounted[inverse] * spend
+
+
+def discounted_purchases(bgnbd: BGNBDModel, frequency: object, recency: object, T: object,
+                         *, time_unit: str = "week", horizon_months: int = 12,
+                         discount_rate: float = 0.01) -> np.ndarray:
+    """``sum_{i=1..H} (E[Y(t_i)] - E[Y(t_{i-1})]) / (1 + d)^i`` per row: the CLV of the
+    module docstring without the spend. Pass distinct customer summaries
+    (:func:`~retention_core.models._mle.compress`) and map the result back to customers;
+    :func:`predict_clv` does that."""
+    horizon_months, discount_rate = check_horizon(horizon_months, discount_rate)
+    cumulative = bgnbd.expected_purchases_path(monthly_horizons(time_unit, horizon_months),
+                                               frequency, recency, T)
+    return discount_months(cumulative, discount_rate)
+
+
+def monthly_horizons(time_unit: str, horizon_months: int) -> list[float]:
+    """t_1 .. t_H: 1 .. H months in ``time_unit``."""
+    per_month = MONTH_DAYS / unit_days(time_unit)
+    return [month * per_month for month in range(1, horizon_months + 1)]
+
+
+def discount_months(cumulative: np.ndarray, discount_rate: float) -> np.ndarray:
+    """``sum_i (E[Y(t_i)] - E[Y(t_{i-1})]) / (1 + d)^i`` from ``cumulative[i - 1]`` =
+    E[Y(t_i)] (rows: months 1 .. H, columns: customers)."""
+    discounted = np.zeros(cumulative.shape[1])
+    previous = np.zeros(cumulative.shape[1])
+    for month, row in enumerate(cumulative, start=1):
+        discounted += (row - previous) / (1.0 + discount_rate) ** month
+        previous = row
+    return discounted
