@@ -311,6 +311,37 @@ def test_predictions_for_every_customer(sim):
     assert scored["customers"]["predicted_clv"].is_sorted(descending=True)
 
 
+@pytest.mark.parametrize("time_unit, horizon, discount", [("week", 6, 0.0), ("day", 12, 0.01),
+                                                          ("month", 24, 0.02)])
+def test_predictions_equal_the_per_customer_formulas(sim, time_unit, horizon, discount):
+    """The predictions are computed once per distinct (frequency, recency, T), from one
+    grouping shared with the fit: they must equal the formulas applied to every customer
+    with the models fitted on every customer."""
+    ws, _ = sim
+    result = clv.predict_customer_value(ws.cursor(), Filters(), time_unit, horizon, discount)
+    summary = clv.compute_rfm_summary(ws.cursor(), Filters(), time_unit=time_unit)
+    x, t_x, T, m = (summary[c].to_numpy() for c in ("frequency", "recency", "T",
+                                                     "monetary_value"))
+    bgnbd = BGNBDModel().fit(x, t_x, T)
+    gg = GammaGammaModel().fit(x, m)
+    assert (result["bgnbd"], result["gamma_gamma"]) == (bgnbd.params_, gg.params_)
+    per_month = MONTH_DAYS / clv.unit_days(time_unit)
+    value = previous = 0.0
+    for month in range(1, horizon + 1):
+        cumulative = bgnbd.expected_purchases(month * per_month, x, t_x, T)
+        value = value + (cumulative - previous) / (1 + discount) ** month
+        previous = cumulative
+    customers = result["customers"]
+    assert customers["customer_id"].to_list() == summary["customer_id"].to_list()
+    spend = gg.expected_average_spend(x, m)
+    for name, want in [("p_alive", bgnbd.probability_alive(x, t_x, T)),
+                       ("expected_purchases", bgnbd.expected_purchases(
+                           horizon * MONTH_DAYS / clv.unit_days(time_unit), x, t_x, T)),
+                       ("expected_spend", spend), ("predicted_clv", value * spend)]:
+        np.testing.assert_allclose(customers[name], want, rtol=1e-12, atol=0, err_msg=name)
+    assert customers.select("frequency", "recency", "T").n_unique() < customers.height
+
+
 def test_page_summary_and_segment_export_equal_the_customer_table(sim):
     """The page keeps only aggregates and the top customers; a segment's CSV is built on
     click. Both must say what the full customer table says."""

@@ -15,6 +15,7 @@ never count for customer value.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,8 @@ from retention_core.errors import DataError, InputError, ModelError
 from retention_core.filters import Filters
 from retention_core.metrics.common import check_period, customer_orders_sql
 from retention_core.models import BGNBDModel, GammaGammaModel, predict_clv, unit_days
-from retention_core.models.clv import MONTH_DAYS, check_horizon
+from retention_core.models._mle import compress
+from retention_core.models.clv import MONTH_DAYS, check_horizon, discount_months, monthly_horizons
 from retention_core.sql import load_sql, query_frame, query_one
 
 PERCENTILES = (10, 25, 50, 75, 90, 95, 99)
@@ -160,7 +162,11 @@ def describe_fit(bgnbd: BGNBDModel, gamma_gamma: GammaGammaModel) -> list[str]:
     return notes
 
 
-def _fit_window(summary: pl.DataFrame, calibration_end: date) -> tuple[BGNBDModel, GammaGammaModel]:
+def _fit_window(summary: pl.DataFrame, calibration_end: date,
+                fit: Callable[[], tuple[BGNBDModel, GammaGammaModel]] | None = None,
+                ) -> tuple[BGNBDModel, GammaGammaModel]:
+    """``fit()`` (default :func:`fit_clv_models` of ``summary``) once ``summary`` is known
+    to hold enough history to fit on."""
     if summary.is_empty():
         raise ModelError(f"No customer bought on or before the calibration end "
                          f"{calibration_end}. Pick a later calibration end.")
@@ -170,7 +176,7 @@ def _fit_window(summary: pl.DataFrame, calibration_end: date) -> tuple[BGNBDMode
                          f"orders (first order to {calibration_end}); the models need at "
                          f"least {MIN_HISTORY_DAYS} days, better several months. Pick a "
                          "later calibration end.")
-    return fit_clv_models(summary)
+    return fit() if fit is not None else fit_clv_models(summary)
 
 
 # -- validation --------------------------------------------------------------------------
@@ -327,25 +333,56 @@ def predict_customer_value(con: duckdb.DuckDBPyConnection, filters: Filters,
     bounds = bounds or require_order_date_bounds(con, filters)
     as_of = bounds[1]
     summary = _rfm_summary(con, filters, bounds, None, time_unit)
-    bgnbd, gamma_gamma = _fit_window(summary, as_of)
-    x = summary["frequency"].to_numpy()
-    t_x = summary["recency"].to_numpy()
-    big_t = summary["T"].to_numpy()
-    m = summary["monetary_value"].to_numpy()
-    horizon = horizon_months * MONTH_DAYS / unit_days(time_unit)
+    predicted = predict_summary(summary, as_of, time_unit, horizon_months, discount_rate)
     customers = summary.select(*RFM_COLUMNS).with_columns(
-        pl.Series("p_alive", bgnbd.probability_alive(x, t_x, big_t)),
-        pl.Series("expected_purchases", bgnbd.expected_purchases(horizon, x, t_x, big_t)),
-        pl.Series("expected_spend", gamma_gamma.expected_average_spend(x, m)),
-        pl.Series("predicted_clv", predict_clv(bgnbd, gamma_gamma, x, t_x, big_t, m,
-                                               time_unit=time_unit,
-                                               horizon_months=horizon_months,
-                                               discount_rate=discount_rate)),
-    )
+        pl.Series(name, predicted[name]) for name in PREDICTION_COLUMNS)
     return {"as_of": as_of, "time_unit": time_unit, "horizon_months": horizon_months,
-            "discount_rate": discount_rate, "bgnbd": bgnbd.params_,
-            "gamma_gamma": gamma_gamma.params_, "notes": describe_fit(bgnbd, gamma_gamma),
+            "discount_rate": discount_rate, "bgnbd": predicted["bgnbd"].params_,
+            "gamma_gamma": predicted["gamma_gamma"].params_, "notes": predicted["notes"],
             "customers": customers}
+
+
+PREDICTION_COLUMNS = ("p_alive", "expected_purchases", "expected_spend", "predicted_clv")
+
+
+def predict_summary(summary: pl.DataFrame, as_of: date, time_unit: str = "week",
+                    horizon_months: int = 12, discount_rate: float = 0.01) -> dict[str, Any]:
+    """Fit both models on a per-customer summary as of ``as_of`` and predict every customer
+    (:func:`predict_customer_value` without the query).
+
+    ``summary``: one row per customer with ``frequency`` (whole repeat purchase days),
+    ``recency_days`` and ``t_days`` (whole days, see :func:`compute_rfm_summary`) and
+    ``monetary_value``. Returns ``bgnbd``, ``gamma_gamma``, ``notes`` and one array per
+    :data:`PREDICTION_COLUMNS`, in the rows' order. Raises :class:`ModelError`.
+
+    The customers are grouped once into their distinct (frequency, recency, T): the BG/NBD
+    fit weighs those rows by their customers (the same likelihood), and P(alive) and the
+    expected purchases of each month are computed once per distinct row.
+    """
+    horizon_months, discount_rate = check_horizon(horizon_months, discount_rate)
+    days = unit_days(time_unit)
+    x = summary["frequency"].cast(pl.Int64).to_numpy()
+    (ux, urd, utd), counts, inverse = compress(x, summary["recency_days"].to_numpy(),
+                                               summary["t_days"].to_numpy())
+    # the units as rfm_summary.sql divides them: the same floats as its columns
+    distinct = (ux.astype(float), urd / days, utd / days)
+    frequency = x.astype(float)
+    monetary = summary["monetary_value"].to_numpy()
+    bgnbd, gamma_gamma = _fit_window(summary, as_of, lambda: (
+        BGNBDModel().fit(*distinct, weights=counts),
+        GammaGammaModel().fit(frequency, monetary)))
+    horizons = monthly_horizons(time_unit, horizon_months)
+    horizon = horizon_months * MONTH_DAYS / days
+    path = bgnbd.expected_purchases_path(
+        horizons if horizon == horizons[-1] else [*horizons, horizon], *distinct)
+    spend = gamma_gamma.expected_average_spend(frequency, monetary)
+    return {"bgnbd": bgnbd, "gamma_gamma": gamma_gamma,
+            "notes": describe_fit(bgnbd, gamma_gamma),
+            "p_alive": bgnbd.probability_alive(*distinct)[inverse],
+            "expected_purchases": path[-1][inverse],
+            "expected_spend": spend,
+            "predicted_clv": (discount_months(path[:horizon_months], discount_rate)[inverse]
+                              * spend)}
 
 
 # -- historic CLV ----------------------------------------------------------------------------

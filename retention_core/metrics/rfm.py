@@ -13,12 +13,14 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from retention_core.errors import DataError, InputError, ModelError
 from retention_core.exports import to_safe_csv
 from retention_core.filters import Filters
-from retention_core.metrics.clv import order_date_bounds, predict_customer_value
+from retention_core.metrics.clv import order_date_bounds, predict_summary
+from retention_core.metrics.common import customer_orders_sql
 from retention_core.sql import load_sql, query_frame
 
 SEGMENTS: dict[str, str] = {
@@ -89,28 +91,133 @@ def score_customers(con: duckdb.DuckDBPyConnection, filters: Filters, time_unit:
     ``expected_purchases`` and ``predicted_clv`` over the horizon; these are null when the
     models cannot be fitted), ``model_error`` (the reason, or None) and ``notes`` (caveats
     of the fit, see :func:`retention_core.metrics.clv.describe_fit`). Sorted by predicted
-    CLV, then revenue. One row per customer (a million on a big shop): pages show
-    :func:`summarise_customers` and build this table only for a download.
+    CLV, then revenue, then customer id. One row per customer (a million on a big shop):
+    pages show :func:`summarise_customers` and build this table only for a download.
     """
-    bounds = order_date_bounds(con, filters)
-    scores = compute_rfm_scores(con, filters, bounds=bounds)
+    scored = _score_keyed(con, filters, time_unit, horizon_months, discount_rate)
+    return {**scored, "customers": _with_ids(con, scored["customers"])}
+
+
+def _score_keyed(con: duckdb.DuckDBPyConnection, filters: Filters, time_unit: str,
+                 horizon_months: int, discount_rate: float) -> dict[str, Any]:
+    """:func:`score_customers` without the customer ids and unsorted: the first column,
+    ``customer_key``, is the integer key of ``order_facts`` (the id itself on a workspace
+    without it) and ``segment`` is an Enum; :func:`_with_ids` makes rows of the customer
+    table from it. One query (``sql/clv/customer_rfm.sql``) feeds the scores and the
+    models; as of the last order day in scope, like :func:`compute_rfm_scores` and
+    :func:`~retention_core.metrics.clv.predict_customer_value`.
+    """
+    per_customer = query_frame(con, customer_orders_sql(con, "clv/customer_rfm"),
+                               filters.params())
+    if per_customer.is_empty():
+        raise DataError("There are no orders with a customer in this view")
+    first = per_customer["first_order"].to_physical().cast(pl.Int64)
+    last = per_customer["last_order"].to_physical().cast(pl.Int64)
+    as_of = per_customer["last_order"].max()
+    as_of_day = last.max()
+    r_score = _quintile(last)
+    f_score = _quintile(per_customer["orders"])
+    customers = pl.DataFrame([
+        per_customer["customer_id"].alias("customer_key"),
+        per_customer["first_order"], per_customer["last_order"],
+        (as_of_day - last).alias("recency_days"),
+        per_customer["orders"], per_customer["revenue"],
+        pl.Series("r_score", r_score), pl.Series("f_score", f_score),
+        pl.Series("m_score", _quintile(per_customer["revenue"])),
+        _SEGMENT_BY_SCORES.gather((r_score - 1) * 5 + f_score - 1).alias("segment"),
+    ])
+    summary = pl.DataFrame([per_customer["frequency"], (last - first).alias("recency_days"),
+                            (as_of_day - first).alias("t_days"),
+                            per_customer["monetary_value"]])
     model_error = None
     notes: list[str] = []
     try:
-        prediction = predict_customer_value(con, filters, time_unit, horizon_months,
-                                            discount_rate, bounds=bounds)
-        predicted, notes = prediction["customers"], prediction["notes"]
-        customers = scores.join(
-            predicted.select("customer_id", "p_alive", "expected_purchases", "predicted_clv"),
-            on="customer_id", how="left")
+        predicted = predict_summary(summary, as_of, time_unit, horizon_months, discount_rate)
+        notes = predicted["notes"]
+        columns = [pl.Series(name, predicted[name])
+                   for name in ("p_alive", "expected_purchases", "predicted_clv")]
     except ModelError as err:
         model_error = str(err)
-        customers = scores.with_columns(pl.lit(None, pl.Float64).alias("p_alive"),
-                                        pl.lit(None, pl.Float64).alias("expected_purchases"),
-                                        pl.lit(None, pl.Float64).alias("predicted_clv"))
-    customers = customers.sort(["predicted_clv", "revenue", "customer_id"],
-                               descending=[True, True, False], nulls_last=True)
-    return {"customers": customers, "model_error": model_error, "notes": notes}
+        columns = [pl.repeat(None, customers.height, dtype=pl.Float64, eager=True).alias(name)
+                   for name in ("p_alive", "expected_purchases", "predicted_clv")]
+    return {"customers": customers.with_columns(columns), "model_error": model_error,
+            "notes": notes}
+
+
+def _quintile(values: pl.Series) -> np.ndarray:
+    """The scores of ``rfm_scores.sql``: 1 + floor(5 x share of the values strictly lower
+    than the customer's), at most 5.
+
+    Score >= s exactly when at least k_s = ceil((s - 1) n / 5) values are lower, i.e. when
+    the value exceeds the k_s-th smallest one: four order statistics instead of a rank of
+    every customer.
+    """
+    n = len(values)
+    if values.null_count() or (values.dtype.is_float() and values.is_nan().any()):
+        # not in stored orders (revenue is required, NaN is read as missing); SQL puts NULL
+        # last and NaN above every number (here: tied with +inf)
+        ordered = values.fill_nan(np.inf) if values.dtype.is_float() else values
+        lower = (ordered.rank("min") - 1).fill_null(n - values.null_count())
+        return np.minimum(5, 1 + (5 * lower.cast(pl.Int64).to_numpy()) // n).astype(np.int32)
+    array = values.to_numpy()
+    kth = [-(-(s - 1) * n // 5) - 1 for s in range(2, 6)]  # index of the k_s-th smallest
+    thresholds = np.partition(array, kth)[kth]
+    scores = np.ones(n, dtype=np.int32)
+    for threshold in thresholds:
+        scores += array > threshold
+    return scores
+
+
+_SEGMENT_ENUM = pl.Enum(list(SEGMENTS))
+_SEGMENT_BY_SCORES = pl.Series([SEGMENT_GRID[r][f - 1] for r in range(1, 6) for f in range(1, 6)],
+                               dtype=_SEGMENT_ENUM)
+"""Segment of (r_score, f_score) at index (r_score - 1) * 5 + f_score - 1."""
+
+CUSTOMER_COLUMNS = ("customer_id", "first_order", "last_order", "recency_days", "orders",
+                    "revenue", "r_score", "f_score", "m_score", "segment", "rfm", "p_alive",
+                    "expected_purchases", "predicted_clv")
+"""Columns of the customer table (:func:`score_customers`)."""
+
+_ORDER = (["predicted_clv", "revenue", "customer_id"], [True, True, False])
+
+
+def _with_ids(con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame) -> pl.DataFrame:
+    """Rows of :func:`_score_keyed` as rows of the customer table: customer ids looked up
+    by key, ``rfm`` added, sorted by predicted CLV, revenue and customer id."""
+    if keyed["customer_key"].dtype == pl.String:
+        rows = keyed.rename({"customer_key": "customer_id"})
+    else:
+        rows = keyed.join(_customer_ids(con, keyed["customer_key"]), on="customer_key",
+                          how="left")
+    return (rows.with_columns(pl.col("segment").cast(pl.String),
+                              pl.concat_str("r_score", "f_score", "m_score").alias("rfm"))
+            .select(CUSTOMER_COLUMNS)
+            .sort(_ORDER[0], descending=_ORDER[1], nulls_last=True))
+
+
+def _customer_ids(con: duckdb.DuckDBPyConnection, keys: pl.Series) -> pl.DataFrame:
+    """(customer_key, customer_id) of the integer ``keys`` from ``customer_keys``."""
+    wanted = "rfm_wanted_keys"
+    con.register(wanted, keys.to_frame("customer_key").to_arrow())
+    try:
+        return query_frame(con, load_sql("clv/customer_ids"))
+    finally:
+        con.unregister(wanted)
+
+
+def _top(keyed: pl.DataFrame, n: int) -> pl.DataFrame:
+    """The rows of ``keyed`` that can be among the first ``n`` of the customer table: every
+    row at least as high by (predicted CLV, revenue) as the n-th, ties included (the
+    customer id that breaks them is only known once looked up)."""
+    if keyed.height <= n:
+        return keyed
+    # the table's order (descending, NaN first, nulls last) on plain floats
+    keys = keyed.select(pl.col("predicted_clv", "revenue").fill_nan(np.inf).fill_null(-np.inf))
+    clv, revenue = keys["predicted_clv"], keys["revenue"]
+    boundary = clv.top_k(n).min()
+    above, tied = clv > boundary, clv == boundary
+    revenue_boundary = revenue.filter(tied).top_k(n - above.sum()).min()
+    return keyed.filter(above | (tied & (revenue >= revenue_boundary)))
 
 
 TOP_CUSTOMERS = 1000
@@ -125,12 +232,13 @@ def summarise_customers(con: duckdb.DuckDBPyConnection, filters: Filters,
 
     Returns ``segments`` (:func:`summarise_segments`), ``top_customers`` (the first
     ``top`` rows of the customer table), ``customers`` (how many there are),
-    ``model_error`` and ``notes``.
+    ``model_error`` and ``notes``. Only the top rows' customer ids are looked up.
     """
-    scored = score_customers(con, filters, time_unit, horizon_months, discount_rate)
-    customers = scored["customers"]
-    return {"segments": summarise_segments(customers), "top_customers": customers.head(top),
-            "customers": customers.height, "model_error": scored["model_error"],
+    scored = _score_keyed(con, filters, time_unit, horizon_months, discount_rate)
+    keyed = scored["customers"]
+    return {"segments": summarise_segments(keyed),
+            "top_customers": _with_ids(con, _top(keyed, top)).head(top),
+            "customers": keyed.height, "model_error": scored["model_error"],
             "notes": scored["notes"]}
 
 
@@ -139,9 +247,11 @@ def export_segment(con: duckdb.DuckDBPyConnection, filters: Filters, segment: st
                    discount_rate: float = 0.01) -> bytes:
     """The customers of ``segment`` as a spreadsheet-safe CSV (the page's download button
     calls this on click, so the full customer table is only built when wanted)."""
-    customers = score_customers(con, filters, time_unit, horizon_months,
-                                discount_rate)["customers"]
-    return to_safe_csv(select_segment_customers(customers, segment))
+    if segment not in SEGMENTS:
+        raise InputError(f"Unknown segment {segment!r}; use one of {', '.join(SEGMENTS)}")
+    keyed = _score_keyed(con, filters, time_unit, horizon_months, discount_rate)["customers"]
+    members = _with_ids(con, keyed.filter(pl.col("segment") == segment))
+    return to_safe_csv(select_segment_customers(members, segment))
 
 
 def summarise_segments(customers: pl.DataFrame) -> pl.DataFrame:
@@ -158,7 +268,7 @@ def summarise_segments(customers: pl.DataFrame) -> pl.DataFrame:
         pl.col("revenue").mean().alias("average_revenue"),
         pl.col("p_alive").mean().alias("mean_p_alive"),
         pl.col("predicted_clv").sum().alias("predicted_clv"),
-    )
+    ).with_columns(pl.col("segment").cast(pl.String))  # the internal table uses an Enum
     return (grouped.join(order, on="segment", how="left").sort("rank")
             .with_columns((pl.col("customers") / total_customers).alias("customer_share"),
                           (pl.col("revenue") / total_revenue if total_revenue
