@@ -102,6 +102,8 @@ class _Prepared:
         self.txs, self.itx = np.unique(t_x[rep], return_inverse=True)
         self.ts, self.it = np.unique(T[rep], return_inverse=True)
         self.w_x = np.bincount(self.ix, weights=self.w, minlength=len(self.xs))
+        # scratch rows reused by every evaluation (fresh arrays of this size cost page faults)
+        self._rows = np.empty((8, len(self.x)))
 
     def objective(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
         """Weighted total log-likelihood and its gradient in log-parameters."""
@@ -119,26 +121,35 @@ class _Prepared:
             c1 = gammaln(r + xs) - gammaln(r)
             c2 = betaln(a, b + xs) - beta_ab
             c3 = betaln(a + 1, b + xs - 1) - beta_ab
-            log_t = np.log(alpha + self.ts)[self.it]
-            log_tx = np.log(alpha + self.txs)[self.itx]
-            rx = r + self.x
-            a2 = c2[self.ix] - rx * log_t
-            a3 = c3[self.ix] - rx * log_tx
-            mix = np.maximum(a2, a3) + np.log1p(np.exp(-np.abs(a2 - a3)))
+            # per row, written into the scratch rows (the same operations as
+            # a2 = c2[ix] - (r + x) log(alpha + T), mix = logaddexp(a2, a3), ...)
+            log_t, log_tx, rx, a2, a3, mix, w2, tmp = self._rows
+            np.take(np.log(alpha + self.ts), self.it, out=log_t)
+            np.take(np.log(alpha + self.txs), self.itx, out=log_tx)
+            np.add(r, self.x, out=rx)
+            np.subtract(np.take(c2, self.ix, out=a2), np.multiply(rx, log_t, out=tmp), out=a2)
+            np.subtract(np.take(c3, self.ix, out=a3), np.multiply(rx, log_tx, out=tmp), out=a3)
+            np.subtract(a2, a3, out=tmp)
+            np.log1p(np.exp(np.negative(np.abs(tmp, out=tmp), out=tmp), out=tmp), out=tmp)
+            np.add(np.maximum(a2, a3, out=mix), tmp, out=mix)
             ll += dot(self.w_x, c1) + self.total_rep * r * log_alpha + dot(self.w, mix)
-            w2 = self.w * np.exp(a2 - mix)  # weight x posterior share of the "alive" term
-            w3 = self.w - w2
+            # weight x posterior share of the "alive" term
+            np.multiply(self.w, np.exp(np.subtract(a2, mix, out=tmp), out=tmp), out=w2)
+            w3 = np.subtract(self.w, w2, out=a2)
+            inverse = mix  # a2 and mix are free from here on
             psi_ab = psi(a + b)
             psi_abx = psi(a + b + xs)
             g_r += (dot(self.w_x, psi(r + xs) - psi(r)) + self.total_rep * log_alpha
                     - dot(w2, log_t) - dot(w3, log_tx))
             g_alpha += (self.total_rep * r / alpha
-                        - dot(w2 * rx, (1.0 / (alpha + self.ts))[self.it])
-                        - dot(w3 * rx, (1.0 / (alpha + self.txs))[self.itx]))
+                        - dot(np.multiply(w2, rx, out=tmp),
+                              np.take(1.0 / (alpha + self.ts), self.it, out=inverse))
+                        - dot(np.multiply(w3, rx, out=tmp),
+                              np.take(1.0 / (alpha + self.txs), self.itx, out=inverse)))
             sum_w3 = float(w3.sum())
             g_a = dot(self.w_x, psi_ab - psi_abx) + (psi(a + 1) - psi(a)) * sum_w3
             g_b = (dot(self.w_x, psi_ab - psi_abx - psi(b) + psi(b + xs))
-                   + dot(w3, (psi(b + xs - 1) - psi(b + xs))[self.ix]))
+                   + dot(w3, np.take(psi(b + xs - 1) - psi(b + xs), self.ix, out=tmp)))
         grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
         return float(ll), grad
 

@@ -60,22 +60,28 @@ class _Prepared:
         log_m = np.log(m)
         self.sum_x_log_m = dot(self.wx, log_m)
         self.sum_log_m = dot(weights, log_m)
+        # scratch rows reused by every evaluation (fresh arrays of this size cost page faults)
+        self._rows = np.empty((2, len(x)))
 
     def objective(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
         """Weighted total log-likelihood and its gradient in log-parameters."""
         p, q, v = np.exp(log_params)
         xs = self.xs
         pxs = p * xs
-        log_xm_v = np.log(self.xm + v)
-        shape = p * self.x + q  # px + q per customer
+        log_xm_v, w_shape = self._rows
+        np.log(np.add(self.xm, v, out=log_xm_v), out=log_xm_v)
+        # weight x (p x + q) per customer
+        np.multiply(self.w, np.add(np.multiply(p, self.x, out=w_shape), q, out=w_shape),
+                    out=w_shape)
         ll = (dot(self.w_x, gammaln(pxs + q) - gammaln(pxs) + pxs * np.log(xs))
               + self.total * (q * np.log(v) - gammaln(q))
-              + p * self.sum_x_log_m - self.sum_log_m - dot(self.w * shape, log_xm_v))
+              + p * self.sum_x_log_m - self.sum_log_m - dot(w_shape, log_xm_v))
         psi_pxq = psi(pxs + q)
         g_p = (dot(self.w_x, xs * (psi_pxq - psi(pxs) + np.log(xs))) + self.sum_x_log_m
                - dot(self.wx, log_xm_v))
         g_q = dot(self.w_x, psi_pxq) + self.total * (np.log(v) - psi(q)) - dot(self.w, log_xm_v)
-        g_v = self.total * q / v - dot(self.w * shape, 1.0 / (self.xm + v))
+        inverse = np.divide(1.0, np.add(self.xm, v, out=log_xm_v), out=log_xm_v)
+        g_v = self.total * q / v - dot(w_shape, inverse)
         return float(ll), np.array([g_p * p, g_q * q, g_v * v])
 
 
