@@ -5,6 +5,8 @@ Sections and pages are declared here. Each page starts with
 (shared through session state and the URL) and says when the demo data is shown.
 """
 
+# First: sets the allocator option of polars before anything can import polars.
+import retention_core  # noqa: F401, I001
 import streamlit as st
 
 from dashboard.auth import require_login
