@@ -11,14 +11,16 @@ import csv
 import io
 import re
 from collections import Counter
+from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from retention_core.errors import InputError
-from retention_core.io.encoding import check_looks_like_text, to_utf8
+from retention_core.io.encoding import check_looks_like_text, to_utf8, utf8_start
 from retention_core.io.headers import clean_names, default_names, drop_blank_rows
 from retention_core.io.limits import Limits, too_many_rows
-from retention_core.io.sources import Payload
+from retention_core.io.sources import Payload, file_size, load_whole
 
 SEPARATORS = (",", ";", "\t", "|")
 SEPARATOR_NAMES = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "pipe (|)",
@@ -138,21 +140,24 @@ def _locate_bad_record(text: str, sep: str, width: int,
                   'a quote (") must itself be in quotes, with the quote doubled ("")')
 
 
-def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict[str, str]]:
-    """Read a delimited text file into string columns plus ``_source_row``.
+@dataclass
+class _Layout:
+    """How a delimited file is laid out, decided from its first :data:`SAMPLE_BYTES`."""
 
-    Returns the frame (columns named from the header, or ``column_1``..; every column
-    ``pl.String`` with the raw text, ``None`` for empty cells) and the details detected.
-    """
-    name = payload.name
-    utf8, encoding = to_utf8(payload.data, name)
-    sample, truncated = text_sample(utf8)
+    details: dict[str, str]
+    header: bool
+    width: int
+    first_row: int  # the file's row of the first record read (after skipped lines)
+    first_record: list[str]
+    sep: str
+    options: dict[str, Any]  # for pl.read_csv, besides the quote character
+
+
+def _layout(sample: str, truncated: bool, name: str, details: dict[str, str],
+            limits: Limits) -> _Layout:
     check_looks_like_text(sample, name)
     if not sample.strip():
         raise InputError("the file is empty", file=name)
-    details = {"format": "csv", "encoding": encoding}
-    if payload.compression:
-        details["compression"] = payload.compression
 
     # Leading blank lines and Excel's "sep=;" hint line are skipped but still counted.
     skip = 0
@@ -184,25 +189,85 @@ def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict
     # One slack column: a row with exactly one extra field (often a trailing separator)
     # is read, then refused below only if the extra field holds something.
     schema = {f"f{i}": pl.String for i in range(width + 1)}
-    first_row = skip + 1
     options = dict(has_header=False, separator=sep, schema=schema, missing_columns="insert",
                    skip_lines=skip, eol_char=eol, n_rows=limits.max_rows + 2,
                    raise_if_empty=False)
+    return _Layout(details, header, width, skip + 1, records[0], sep, options)
+
+
+def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Read a delimited text file into string columns plus ``_source_row``.
+
+    Returns the frame (columns named from the header, or ``column_1``..; every column
+    ``pl.String`` with the raw text, ``None`` for empty cells) and the details detected.
+
+    A UTF-8 file on disk (:attr:`Payload.path`) is parsed straight from the file, so its
+    bytes are never held in memory next to the frame; when that does not succeed (another
+    encoding, a row polars refuses), it is read whole and handled as before.
+    """
+    if payload.path is not None:
+        read = _read_from_disk(payload, limits)
+        if read is not None:
+            return read
+        payload = load_whole(payload, limits)
+    name = payload.name
+    utf8, encoding = to_utf8(payload.data, name)
+    sample, truncated = text_sample(utf8)
+    details = {"format": "csv", "encoding": encoding}
+    if payload.compression:
+        details["compression"] = payload.compression
+    layout = _layout(sample, truncated, name, details, limits)
+    options = layout.options
     try:
         frame = pl.read_csv(utf8, quote_char='"', **options)
     except pl.exceptions.PolarsError:
         text = utf8.decode("utf-8", errors="replace")
+        skip = options["skip_lines"]
         text = "\n".join(text.split("\n")[skip:]) if skip else text
         frame = None
-        if not re.search(rf'(?:^|[{re.escape(sep)}\r\n])"', text):
+        if not re.search(rf'(?:^|[{re.escape(layout.sep)}\r\n])"', text):
             # No field starts with a quote, so quotes are plain characters (5" screen).
             try:
                 frame = pl.read_csv(utf8, quote_char=None, **options)
             except pl.exceptions.PolarsError:
                 frame = None
         if frame is None:
-            row, reason = _locate_bad_record(text, sep, width, first_row)
+            row, reason = _locate_bad_record(text, layout.sep, layout.width, layout.first_row)
             raise InputError(reason, file=name, row=row) from None
+    return _named(frame, layout, name, limits), layout.details
+
+
+def _read_from_disk(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict[str, str]] | None:
+    """The file parsed by polars from its path, when its head is UTF-8 and polars reads it
+    all as UTF-8 (it refuses bytes that are not); ``None`` otherwise.
+
+    Given the same bytes, this is exactly what :func:`read_delimited` does with the file
+    in memory (polars skips a UTF-8 BOM itself). Anything else (a refused row, an empty
+    or binary-looking sample) returns ``None``, so the whole content decides as before.
+    """
+    if payload.path is None or payload.size is None:
+        return None
+    head = payload.data
+    start = utf8_start(head, complete=len(head) >= payload.size)
+    if start is None:
+        return None
+    offset, encoding = start
+    sample, _ = text_sample(head[offset:])
+    truncated = payload.size - offset > SAMPLE_BYTES
+    try:
+        layout = _layout(sample, truncated, payload.name, {"format": "csv", "encoding": encoding},
+                         limits)
+        frame = pl.read_csv(payload.path, quote_char='"', **layout.options)
+    except (InputError, pl.exceptions.PolarsError):
+        return None
+    if file_size(payload.path) != payload.size:  # changed while it was read
+        return None
+    return _named(frame, layout, payload.name, limits), layout.details
+
+
+def _named(frame: pl.DataFrame, layout: _Layout, name: str, limits: Limits) -> pl.DataFrame:
+    """The frame polars read, checked, with the header's names and ``_source_row``."""
+    width, first_row = layout.width, layout.first_row
     slack = frame.get_column(f"f{width}")
     if slack.null_count() < frame.height:
         index = int(slack.is_not_null().arg_max())
@@ -210,8 +275,9 @@ def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict
                          f"separator and the quoting of that row", file=name,
                          row=first_row + index)
     frame = frame.drop(f"f{width}")
-    if header:
-        names = clean_names(list(frame.row(0))) if frame.height else clean_names(records[0])
+    if layout.header:
+        names = clean_names(list(frame.row(0))) if frame.height else clean_names(
+            layout.first_record)
         frame = frame.slice(1)
         first_data_row = first_row + 1
     else:
@@ -227,4 +293,4 @@ def read_delimited(payload: Payload, limits: Limits) -> tuple[pl.DataFrame, dict
     # By position: a column may be named "*" or "^x$", which pl.col would expand.
     if names:
         frame = drop_blank_rows(frame, len(names))
-    return frame, details
+    return frame

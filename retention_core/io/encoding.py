@@ -168,6 +168,26 @@ def to_utf8(data: bytes, name: str) -> tuple[bytes, str]:
     return decode_8bit(data, encoding).encode("utf-8"), encoding
 
 
+def utf8_start(head: bytes, complete: bool) -> tuple[int, str] | None:
+    """Where the text starts (after a BOM) and the encoding label :func:`to_utf8` would give,
+    when a file's first bytes ``head`` are UTF-8 text; ``None`` when :func:`to_utf8` has to
+    see the whole content (UTF-16, zero bytes, not UTF-8, or a refusal to word).
+
+    Only the head is checked (``complete``: it is the whole file): a reader given this
+    answer must still refuse the rest of the file if it is not UTF-8.
+    """
+    offset, label = (len(UTF8_BOM), "utf-8 (with BOM)") if head.startswith(UTF8_BOM) \
+        else (0, "utf-8")
+    if not offset and (any(head.startswith(bom) for bom in UTF16_BOMS)
+                       or b"\x00" in head[:1 << 16]):
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head[offset:], final=complete)
+    except UnicodeDecodeError:
+        return None
+    return offset, label
+
+
 def check_looks_like_text(sample: str, name: str) -> None:
     """Refuse text that is mostly control characters (a binary file renamed .csv)."""
     if not sample:

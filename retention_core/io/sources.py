@@ -1,6 +1,7 @@
 """Getting the bytes of a source: a path or an uploaded ``(file name, bytes)``, with the size
 limits applied, ``.gz`` stream-decompressed under a cap, and the format recognised from the
-file name and its first bytes (a PNG renamed ``.csv`` is refused, not parsed)."""
+file name and its first bytes (a PNG renamed ``.csv`` is refused, not parsed). A plain text
+file on disk is read only as far as its first bytes: the CSV reader parses it from disk."""
 
 from __future__ import annotations
 
@@ -37,14 +38,26 @@ _FOREIGN_MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
+# How much of a text file on disk is read before its reader decides how to read the rest
+# (more than the CSV reader's 64 KiB sample plus a byte-order mark).
+HEAD_BYTES = 1 << 17
+
+
 @dataclass
 class Payload:
-    """The bytes of one file, ready for a format reader."""
+    """The bytes of one file, ready for a format reader.
+
+    A plain (not compressed) text file given as a path is not read into memory here:
+    ``path`` is set and ``data`` holds only its first :data:`HEAD_BYTES`; the CSV reader
+    then reads the file from disk, or the whole content with :func:`load_whole`.
+    """
 
     name: str  # the file name people know it by
-    data: bytes  # content, decompressed
+    data: bytes  # content, decompressed (the first bytes only when ``path`` is set)
     fmt: str  # "csv" | "parquet" | "xlsx"
     compression: str | None = None  # "gzip" when it was a .gz
+    path: Path | None = None  # the file on disk when ``data`` is its head
+    size: int | None = None  # bytes in the file on disk, with ``path``
 
 
 def source_name(source: Source) -> str:
@@ -62,10 +75,19 @@ def _read_bytes(source: Source, limits: Limits) -> tuple[str, bytes]:
         if len(data) > limits.max_file_bytes:
             raise file_too_big(name, len(data), limits)
         return name, data
+    name, data, _size = _read_file(_as_path(source), limits)
+    return name, data
+
+
+def _as_path(source: Source) -> Path:
     if not isinstance(source, str | os.PathLike):
         raise InputError(f"cannot read {type(source).__name__!s}: give a file path or "
                          f"(file name, bytes)")
-    path = Path(source)
+    return Path(source)
+
+
+def _read_file(path: Path, limits: Limits, head: int | None = None) -> tuple[str, bytes, int]:
+    """The file's name, its content (only the first ``head`` bytes if given) and size."""
     name = path.name or str(path)
     try:
         size = path.stat().st_size
@@ -74,7 +96,7 @@ def _read_bytes(source: Source, limits: Limits) -> tuple[str, bytes]:
         if size > limits.max_file_bytes:
             raise file_too_big(name, size, limits)
         with path.open("rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
+            data = handle.read(limits.max_file_bytes + 1 if head is None else head)
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
     except PermissionError:
@@ -83,7 +105,23 @@ def _read_bytes(source: Source, limits: Limits) -> tuple[str, bytes]:
         raise InputError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from None
     if len(data) > limits.max_file_bytes:  # grew while we read it
         raise file_too_big(name, None, limits)
-    return name, data
+    return name, data, size
+
+
+def load_whole(payload: Payload, limits: Limits) -> Payload:
+    """``payload`` with all its bytes in ``data`` (read from disk when it holds the head)."""
+    if payload.path is None:
+        return payload
+    name, data, _size = _read_file(payload.path, limits)
+    return Payload(name, data, payload.fmt, payload.compression)
+
+
+def file_size(path: Path) -> int | None:
+    """The size of a file now (``None`` when it is gone)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def gunzip_capped(data: bytes, name: str, limits: Limits) -> bytes:
@@ -137,6 +175,9 @@ def _foreign(data: bytes) -> str | None:
 def load_source(source: Source, limits: Limits) -> Payload:
     """Read a source into memory and decide its format.
 
+    A plain text file given as a path is read only as far as :data:`HEAD_BYTES` (see
+    :class:`Payload`); everything else is read whole.
+
     Raises
     ------
     InputError
@@ -144,6 +185,13 @@ def load_source(source: Source, limits: Limits) -> Payload:
     LimitError
         File or its decompressed content larger than ``limits`` allow.
     """
+    if not isinstance(source, tuple):
+        path = _as_path(source)
+        name, head, size = _read_file(path, limits, HEAD_BYTES)
+        suffixes = _suffixes(name)
+        if suffixes[-1:] != [".gz"] and _format_from_magic(head) is None:
+            return Payload(name, head, _content_format(name, head, suffixes), path=path,
+                           size=size)
     name, data = _read_bytes(source, limits)
     suffixes = _suffixes(name)
     last = suffixes[-1] if suffixes else ""
@@ -155,20 +203,26 @@ def load_source(source: Source, limits: Limits) -> Payload:
         data = gunzip_capped(data, name, limits)
         compression = "gzip"
         suffixes = suffixes[:-1] if last == ".gz" else suffixes
-        last = suffixes[-1] if suffixes else ""
         magic = _format_from_magic(data)
         if magic == "gzip":
             raise InputError("the file is compressed twice (.gz inside .gz); unpack it once",
                              file=name)
+    return Payload(name, data, _content_format(name, data, suffixes), compression)
+
+
+def _content_format(name: str, data: bytes, suffixes: list[str]) -> str:
+    """The format of (uncompressed) content named ``name`` (only its first bytes are looked at)."""
+    last = suffixes[-1] if suffixes else ""
+    magic = _format_from_magic(data)
     if last in (".xls",) and magic != "zip":
         what = _foreign(data)
         if what and "xls" in what:
             raise InputError("old Excel .xls files are not supported; open it in Excel or "
                              "LibreOffice and save it as .xlsx or CSV", file=name)
     if magic == "parquet":
-        return Payload(name, data, "parquet", compression)
+        return "parquet"
     if magic == "zip":
-        return Payload(name, data, "xlsx", compression)
+        return "xlsx"
     what = _foreign(data)
     if what:
         raise InputError(f"this looks like {what}, not a data export; upload {SUPPORTED}",
@@ -178,5 +232,5 @@ def load_source(source: Source, limits: Limits) -> Payload:
                          "start with PAR1)", file=name)
     if last in TEXT_EXTENSIONS or last in EXCEL_EXTENSIONS + (".xls",) or last == "":
         # A spreadsheet name on text content happens (shops export "CSV" named .xls).
-        return Payload(name, data, "csv", compression)
+        return "csv"
     raise InputError(f"unsupported file type {last!r}; upload {SUPPORTED}", file=name)
