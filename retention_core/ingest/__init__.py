@@ -222,7 +222,10 @@ def prepare_raw(raw: RawTable | pl.DataFrame, files: Sequence[SourceFile] | None
         frame = frame.with_columns(pl.lit("data").alias("_source_file"))
     if "_source_row" not in frame.columns:
         frame = frame.with_columns((pl.int_range(pl.len()) + 2).alias("_source_row"))
-    file_order = frame.get_column("_source_file").cast(pl.String).unique(maintain_order=True).to_list()
+    # A select, not get_column: a file's name is one value for all its rows (io.read_raw),
+    # which get_column would write out per row.
+    file_order = frame.select(pl.col("_source_file").cast(pl.String).unique(maintain_order=True)
+                              ).to_series().to_list()
     if files is None:
         files = [SourceFile(name, "", 0) for name in file_order]
     label = ", ".join(f.name for f in files)

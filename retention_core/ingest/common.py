@@ -36,15 +36,14 @@ class BuildContext:
 
 
 def base_frame(raw: pl.DataFrame, files: list[str]) -> pl.DataFrame:
-    """Row bookkeeping: file, spreadsheet row, file position (later files win), row order."""
-    order = {name: i for i, name in enumerate(files)}
-    return raw.select(
-        pl.col("_source_file").cast(pl.String),
-        pl.col("_source_row").cast(pl.Int64),
-        pl.col("_source_file").cast(pl.String).replace_strict(order, default=0,
-                                                              return_dtype=pl.Int32).alias("_f"),
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"),
-    )
+    """Row bookkeeping: file, spreadsheet row and, when several files are read, the file's
+    position ``_f`` (a later file wins)."""
+    columns = [pl.col("_source_file").cast(pl.String), pl.col("_source_row").cast(pl.Int64)]
+    if len(files) > 1:
+        order = {name: i for i, name in enumerate(files)}
+        columns.append(pl.col("_source_file").cast(pl.String)
+                       .replace_strict(order, default=0, return_dtype=pl.Int32).alias("_f"))
+    return raw.select(columns)
 
 
 def source_columns(raw: pl.DataFrame) -> list[str]:
@@ -77,7 +76,7 @@ def drop_earlier_copies(work: pl.DataFrame, key: str, ctx: BuildContext,
     Overlapping exports read together (week 1, then weeks 1-2) then count each order
     once, as the later export has it.
     """
-    if work.height == 0 or work.get_column("_f").n_unique() < 2:
+    if work.height == 0 or "_f" not in work.columns or work.get_column("_f").n_unique() < 2:
         return work
     last = pl.col("_f").max().over(key)
     copies = work.filter(pl.col("_f") < last)

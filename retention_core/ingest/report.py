@@ -72,16 +72,23 @@ class IssueLog:
         values = [c for c in raw.columns if not c.startswith("_source_")]
         taken = set(issues.columns)
         renamed = {c: (c if c not in taken else f"{c} (file)") for c in values}
-        # Only the rows with an issue are written out as text: a 10M-row file with 4%
-        # cancelled orders would otherwise copy all 10M rows (seconds, gigabytes).
-        raw = raw.filter(pl.col("_source_row").cast(pl.Int64)
-                         .is_in(issues.get_column("row").unique().implode()))
-        extra = raw.select(
-            pl.col("_source_file").cast(pl.String).alias("file"),
-            pl.col("_source_row").cast(pl.Int64).alias("row"),
-            *[pl.col(c).cast(pl.String).alias(renamed[c]) for c in values],
-        ).unique(["file", "row"], keep="first")
-        return issues.join(extra, on=["file", "row"], how="left", maintain_order="left")
+        # Each issue's position in ``raw`` (the first row with its file and row number),
+        # found on the bookkeeping columns alone; then only those rows of the file's
+        # columns are copied, once, in the issues' order (a 10M-row file with 4%
+        # cancelled orders: 0.4M rows, not 10M, and no intermediate copies).
+        found = (raw.select(pl.col("_source_file").cast(pl.String).alias("file"),
+                            pl.col("_source_row").cast(pl.Int64).alias("row"))
+                 .with_row_index("_position")
+                 .filter(pl.col("row").is_in(issues.get_column("row").unique().implode()))
+                 .unique(["file", "row"], keep="first"))
+        positions = issues.select("file", "row").join(
+            found, on=["file", "row"], how="left", maintain_order="left").get_column("_position")
+        # By object and renamed first: a file's column may be called "*" or "^x$", which an
+        # expression (also inside Series methods) would expand.
+        extra = pl.DataFrame([raw.get_column(c).alias("value").gather(positions)
+                              .cast(pl.String).alias(renamed[c]) for c in values],
+                             height=issues.height)
+        return issues.hstack(extra)
 
 
 @dataclass

@@ -106,7 +106,7 @@ def few_distinct(text: pl.Series) -> pl.Series | None:
 
 def _clean_each(text: pl.Series) -> pl.Series:
     """:func:`clean_text` value by value (the rule; ``text`` is ``pl.String``)."""
-    stripped = text.str.strip_chars()
+    stripped = strip(text)  # ids: usually nothing to trim, and then no copy of the column
     # After trimming, a missing marker is at most four characters: test only those.
     short = stripped.str.len_bytes() <= 4
     n_short = short.sum()
@@ -197,7 +197,12 @@ def parse_bool(series: pl.Series) -> ParsedColumn:
         present = text.filter(values.is_not_null()).unique()
     else:  # once per distinct value (10M yes/no values: ~6x faster)
         words = _bool_each(distinct)
-        values = text.replace_strict(distinct, words, default=None, return_dtype=pl.Boolean)
+        # Two set lookups, not replace_strict (10M values: 0.05 s and no 0.4 GB transient).
+        col = pl.lit(text)
+        values = pl.select(
+            pl.when(col.is_in(distinct.filter(words.fill_null(False)).implode())).then(True)
+            .when(col.is_in(distinct.filter(~words.fill_null(True)).implode())).then(False)
+            .otherwise(None)).to_series()
         present = distinct.filter(words.is_not_null())
     sample = present.str.strip_chars().str.to_lowercase().unique().sort().head(4).to_list()
     detail = " / ".join(sample) if sample else "yes/no"

@@ -98,9 +98,12 @@ def read_raw(source: Source, *, limits: Limits | None = None) -> RawTable:
         data = [frame.get_column(c) for c in frame.columns if c != SOURCE_ROW]
         rows = frame.get_column(SOURCE_ROW)
         del frame
-        frame = pl.DataFrame([*single_chunks(data), pl.repeat(name, rows.len(), dtype=pl.String,
-                                                              eager=True).alias(SOURCE_FILE),
-                              rows.rechunk()])
+        # The file name as one value for all rows, not a value per row (10M rows: 160 MB);
+        # polars writes it out per row only where a row-by-row copy is asked for.
+        bookkeeping = pl.DataFrame([rows.rechunk()])
+        bookkeeping.insert_column(0, pl.lit(name, dtype=pl.String).alias(SOURCE_FILE))
+        frame = pl.concat([pl.DataFrame(single_chunks(data)), bookkeeping],
+                          how="horizontal") if data else bookkeeping
     except RetentionError:
         raise
     except MemoryError:
