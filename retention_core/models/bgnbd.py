@@ -302,12 +302,13 @@ class BGNBDModel:
         (px, p_t), _, pair = compress(x, big_t)
         a = _off_singularity(a)
         alive = expit(-_log_odds_dead(r, alpha, a, b, x, t_x, big_t))
-        out = np.empty((len(ts), len(x)))
+        out = np.zeros((len(ts), len(x)))
         for k, t in enumerate(ts):
             if_alive = _purchases_if_alive(r, alpha, a, b, px, p_t, t)
             if not np.all(np.isfinite(if_alive)):
                 raise ModelError(_NOT_FINITE)
-            out[k] = if_alive[pair] * alive if t > 0 else 0.0
+            if t > 0:  # E[Y(0)] = 0
+                np.multiply(np.take(if_alive, pair, out=out[k]), alive, out=out[k])
         return out
 
     def expected_purchases_new_customer(self, t: object) -> np.ndarray:
