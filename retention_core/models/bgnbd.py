@@ -219,7 +219,9 @@ class BGNBDModel:
             ll, grad = prepared.objective(theta)
             return -ll / total, -grad / total
 
-        rate = max(float(weights @ ux) / float(weights @ (ut / scale)), 1e-6)
+        # einsum, not BLAS (see _mle.dot): a threaded ddot keeps a core spinning through
+        # the fit and sums in an order that depends on the machine's thread count
+        rate = max(dot(weights, ux) / dot(weights, ut / scale), 1e-6)
         starts = [np.log([1.0, 1.0 / rate, 1.0, 1.0]),
                   np.log([0.3, 0.3 / rate, 0.5, 3.0]),
                   np.log([3.0, 3.0 / rate, 2.0, 10.0])]
@@ -232,7 +234,7 @@ class BGNBDModel:
         params[1] *= scale
         self.params_ = dict(zip(PARAMS, (float(v) for v in params), strict=True))
         self.log_likelihood_ = float(-objective(theta)[0] * total
-                                     - np.log(scale) * float(weights @ ux))
+                                     - np.log(scale) * dot(weights, ux))
         self.customers_ = n
         self.distinct_ = len(ux)
         a, b = self.params_["a"], self.params_["b"]

@@ -149,8 +149,7 @@ class GammaGammaModel:
         self.log_likelihood_ = float(-objective(theta)[0] * total - total * np.log(scale))
         self.customers_ = n
         self.excluded_ = int((repeat & ~usable).sum())
-        self.spend_frequency_correlation_ = (
-            float(np.corrcoef(xs, ms)[0, 1]) if np.std(xs) > 0 and np.std(ms) > 0 else float("nan"))
+        self.spend_frequency_correlation_ = _correlation(xs, ms)
         return self
 
     def _require_fit(self) -> tuple[float, float, float]:
@@ -175,6 +174,15 @@ class GammaGammaModel:
         m = as_float_array(monetary_value, "monetary_value")
         m = np.where(x > 0, m, 0.0)
         return p * (v + x * m) / (p * x + q - 1.0)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation (NaN when either is constant), without BLAS (see _mle.dot)."""
+    da, db = a - a.mean(), b - b.mean()
+    spread = np.sqrt(dot(da, da) * dot(db, db))
+    if not spread > 0:
+        return float("nan")
+    return float(np.clip(dot(da, db) / spread, -1.0, 1.0))
 
 
 def simulate_gamma_gamma(params: dict[str, float], frequency: object,
