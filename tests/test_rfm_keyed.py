@@ -173,3 +173,19 @@ def test_top_rows_with_ties_at_the_boundary():
     assert scored["model_error"] is None
     assert table["customer_id"][first:first + 5].to_list() == ["=twin", "Zz", "aa", "mm", "zz"]
     assert table[first:first + 5].select("predicted_clv", "revenue").n_unique() == 1
+
+
+def test_order_facts_without_customer_keys_use_the_canonical_path():
+    """A workspace written between the two derived tables, opened read-only, has integer
+    keys but no ids for them: the table is then built on the canonical orders."""
+    frame = random_shop(11, 50, 5)
+    with Workspace.from_frames(orders=frame) as ws:
+        want = rfm.score_customers(ws.cursor(), Filters())
+        summary = rfm.summarise_customers(ws.cursor(), Filters(), top=20)
+        ws.cursor().execute("drop table customer_keys")
+        assert derived.available(ws.cursor(), "order_facts")
+        got = rfm.score_customers(ws.cursor(), Filters())
+        assert rfm.summarise_customers(ws.cursor(), Filters(), top=20)["top_customers"].equals(
+            summary["top_customers"])
+    assert got["customers"].equals(want["customers"])
+    assert summary["top_customers"].equals(want["customers"].head(20))

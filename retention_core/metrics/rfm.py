@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from retention_core import derived
 from retention_core.errors import DataError, InputError, ModelError
 from retention_core.exports import to_safe_csv
 from retention_core.filters import Filters
@@ -107,8 +108,11 @@ def _score_keyed(con: duckdb.DuckDBPyConnection, filters: Filters, time_unit: st
     models; as of the last order day in scope, like :func:`compute_rfm_scores` and
     :func:`~retention_core.metrics.clv.predict_customer_value`.
     """
-    per_customer = query_frame(con, customer_orders_sql(con, "clv/customer_rfm"),
-                               filters.params())
+    # integer keys only where their ids can be looked up (customer_keys is newer than
+    # order_facts: a workspace of the version between, opened read-only, lacks it)
+    sql = (customer_orders_sql(con, "clv/customer_rfm")
+           if derived.available(con, "customer_keys") else load_sql("clv/customer_rfm"))
+    per_customer = query_frame(con, sql, filters.params())
     if per_customer.is_empty():
         raise DataError("There are no orders with a customer in this view")
     first = per_customer["first_order"].to_physical().cast(pl.Int64)
