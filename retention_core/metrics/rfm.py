@@ -5,6 +5,11 @@ Scores are quintiles as of the last order day in scope (``sql/clv/rfm_scores.sql
 score. Segments are named from the recency and frequency scores with the usual R x F grid
 (:data:`SEGMENT_GRID`); the monetary score is shown and sortable but does not change the
 name.
+
+The customer table behind the page (:func:`score_customers`, :func:`summarise_customers`,
+:func:`export_segment`) comes from one query per customer on integer keys
+(``sql/clv/customer_rfm.sql`` on ``order_facts``) that feeds the scores and the CLV models;
+customer ids are looked up only for the rows shown or exported.
 """
 
 from __future__ import annotations
@@ -182,9 +187,6 @@ CUSTOMER_COLUMNS = ("customer_id", "first_order", "last_order", "recency_days", 
                     "expected_purchases", "predicted_clv")
 """Columns of the customer table (:func:`score_customers`)."""
 
-_ORDER = (["predicted_clv", "revenue", "customer_id"], [True, True, False])
-
-
 def _with_ids(con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame) -> pl.DataFrame:
     """Rows of :func:`_score_keyed` as rows of the customer table: customer ids looked up
     by key, ``rfm`` added, sorted by predicted CLV, revenue and customer id."""
@@ -196,7 +198,8 @@ def _with_ids(con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame) -> pl.DataFra
     return (rows.with_columns(pl.col("segment").cast(pl.String),
                               pl.concat_str("r_score", "f_score", "m_score").alias("rfm"))
             .select(CUSTOMER_COLUMNS)
-            .sort(_ORDER[0], descending=_ORDER[1], nulls_last=True))
+            .sort(["predicted_clv", "revenue", "customer_id"], descending=[True, True, False],
+                  nulls_last=True))
 
 
 def _customer_ids(con: duckdb.DuckDBPyConnection, keys: pl.Series) -> pl.DataFrame:
@@ -213,7 +216,7 @@ def _top(keyed: pl.DataFrame, n: int) -> pl.DataFrame:
     """The rows of ``keyed`` that can be among the first ``n`` of the customer table: every
     row at least as high by (predicted CLV, revenue) as the n-th, ties included (the
     customer id that breaks them is only known once looked up)."""
-    if keyed.height <= n:
+    if not 0 < n < keyed.height:
         return keyed
     # the table's order (descending, NaN first, nulls last) on plain floats
     keys = keyed.select(pl.col("predicted_clv", "revenue").fill_nan(np.inf).fill_null(-np.inf))
