@@ -4,13 +4,15 @@
 -- [t - $activity_days days, t); instants are midnights, so "the end" of a period is the
 -- midnight after its last day (after "as of" for the partial period).
 with history as (
-    select distinct customer_id, cast(ordered_at as date) as order_day
+    -- not made distinct: a second order on the same day gets a stretch that ends where
+    -- it starts (its "next order day" is that same day), so it adds nothing below
+    select customer_id, cast(ordered_at as date) as order_day
     from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
     where customer_id is not null
 ),
 
 order_days as (
-    -- each order day with the customer's previous and next order days (one window pass)
+    -- each order with the customer's previous and next order days (one window pass)
     select
         customer_id,
         order_day,
