@@ -18,7 +18,7 @@ from retention_core import derived
 from retention_core.filters import Filters
 from retention_core.metrics import clv
 from retention_core.metrics import retention as r
-from retention_core.metrics.common import customer_orders_sql
+from retention_core.metrics.common import customer_orders_sql, data_bounds
 from retention_core.metrics.retention_scope import latest_order_date, resolve_scope
 from retention_core.sql import query_frame
 from retention_core.workspace import Workspace
@@ -41,6 +41,7 @@ def _results(con, filters: Filters, as_of: date) -> dict:
         "weekly": r.compute_weekly_order_kpis(con, filters, as_of=as_of),
         "bounds": clv.order_date_bounds(con, filters),
         "latest": latest_order_date(con),
+        "data_bounds": data_bounds(con),
         "default_scope": resolve_scope(con, filters, "month"),
     }
     if out["bounds"] is not None:

@@ -22,8 +22,16 @@ def list_filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 
 
 def data_bounds(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
-    """(first date, last date) over all data, or None for an empty workspace."""
-    row = query_one(con, load_sql("common/data_bounds"))
+    """(first date, last date) over all data, or None for an empty workspace.
+
+    The orders' bounds come from ``order_facts`` when the workspace has it: the same kept
+    orders, and an unfiltered min / max there is answered from the table's statistics
+    (10M orders: ~0.4 ms instead of ~36 ms for a scan of ``kept_orders``).
+    """
+    sql = load_sql("common/data_bounds")
+    if derived.available(con, "order_facts"):
+        sql = sql.replace("from kept_orders", "from order_facts")
+    row = query_one(con, sql)
     if row is None or row[0] is None:
         return None
     return row[0], row[1]
