@@ -14,3 +14,19 @@ def _no_user_workspace(tmp_path_factory, monkeypatch):
     if "RETENTION_WORKSPACE" not in os.environ:
         path = tmp_path_factory.mktemp("default_ws") / "workspace.duckdb"
         monkeypatch.setenv("RETENTION_WORKSPACE", str(path))
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[str]:
+    """Names of the functions a page asks ``dashboard.state.cached`` for, in order."""
+    from dashboard import state
+
+    seen: list[str] = []
+    real = state.cached
+
+    def record(fn, ws, *args, **kwargs):
+        seen.append(fn.__name__)
+        return real(fn, ws, *args, **kwargs)
+
+    monkeypatch.setattr(state, "cached", record)
+    return seen

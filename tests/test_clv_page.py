@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_clv import simulated_orders
+from testkit import drawn_tabs, open_tab, tab_calls
 
-from dashboard import state
 from retention_core.filters import Filters
 from retention_core.metrics.clv import compute_value_overview
 from retention_core.workspace import Workspace
@@ -36,34 +36,8 @@ def _open(monkeypatch, path: Path | None = None) -> AppTest:
     return at
 
 
-@pytest.fixture
-def calls(monkeypatch) -> list[str]:
-    """Names of the functions the page asks ``dashboard.state.cached`` for, in order."""
-    seen: list[str] = []
-    real = state.cached
-
-    def record(fn, ws, *args, **kwargs):
-        seen.append(fn.__name__)
-        return real(fn, ws, *args, **kwargs)
-
-    monkeypatch.setattr(state, "cached", record)
-    return seen
-
-
 def _open_tab(at: AppTest, label: str) -> AppTest:
-    at.session_state["clv_tab"] = label
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _drawn_tabs(at: AppTest) -> list[str]:
-    """Labels of the tabs with content: only the open one is drawn."""
-    return [t.label for t in at.tabs if t.children]
-
-
-def _tab_calls(calls: list[str]) -> set[str]:
-    return set(calls) & set().union(*TAB_FUNCTIONS.values())
+    return open_tab(at, "clv_tab", label)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -148,23 +122,23 @@ def test_only_the_open_tab_is_computed(monkeypatch, tmp_path, calls):
     path = tmp_path / "lazy.duckdb"
     Workspace.from_frames(path=path, orders=simulated_orders(customers=300, seed=3)).close()
     at = _open(monkeypatch, path)
-    assert _drawn_tabs(at) == [HISTORY]
+    assert drawn_tabs(at) == [HISTORY]
     assert "order_date_bounds" in calls
-    assert _tab_calls(calls) == TAB_FUNCTIONS[HISTORY]
+    assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[HISTORY]
     assert not _segment_downloads(at)
     for label in (SEGMENTS, MODEL, HISTORY):
         calls.clear()
         _open_tab(at, label)
-        assert _drawn_tabs(at) == [label]
-        assert _tab_calls(calls) == TAB_FUNCTIONS[label], label
+        assert drawn_tabs(at) == [label]
+        assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[label], label
         assert len(at.get("plotly_chart")) == CHARTS[label], label
     # a model setting changed on the model tab fits the model again, and nothing else
     _open_tab(at, MODEL)
     calls.clear()
     at.number_input(key="clv_horizon").set_value(6).run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [MODEL]
-    assert _tab_calls(calls) == TAB_FUNCTIONS[MODEL]
+    assert drawn_tabs(at) == [MODEL]
+    assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[MODEL]
     assert "Predicted CLV over 6 months" in " ".join(m.value for m in at.markdown)
 
 
@@ -176,7 +150,7 @@ def test_a_link_opens_its_tab(monkeypatch, tmp_path):
     at.query_params["clv_tab"] = SEGMENTS  # /customer_value?clv_tab=RFM+segments
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [SEGMENTS]
+    assert drawn_tabs(at) == [SEGMENTS]
     assert _segment_downloads(at)
 
 
@@ -194,6 +168,6 @@ def test_an_unknown_tab_opens_the_first(monkeypatch, tmp_path, where):
         at.switch_page(PAGE)
     at.run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [HISTORY]
+    assert drawn_tabs(at) == [HISTORY]
     assert at.session_state["clv_tab"] == HISTORY
     assert len(at.get("plotly_chart")) == CHARTS[HISTORY]

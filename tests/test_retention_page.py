@@ -9,9 +9,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_retention import ORDERS
-from testkit import ROOT
+from testkit import ROOT, drawn_tabs, open_tab, tab_calls
 
-from dashboard import state
 from retention_core.metrics import segments as seg
 from retention_core.workspace import Workspace
 
@@ -38,34 +37,8 @@ def _open(tmp_path, monkeypatch, name="ws", **frames) -> AppTest:
     return at
 
 
-@pytest.fixture
-def calls(monkeypatch) -> list[str]:
-    """Names of the functions the page asks ``dashboard.state.cached`` for, in order."""
-    seen: list[str] = []
-    real = state.cached
-
-    def record(fn, ws, *args, **kwargs):
-        seen.append(fn.__name__)
-        return real(fn, ws, *args, **kwargs)
-
-    monkeypatch.setattr(state, "cached", record)
-    return seen
-
-
-def _open_tab(at, label: str) -> AppTest:
-    at.session_state["ret_tab"] = label
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _drawn_tabs(at) -> list[str]:
-    """Labels of the tabs with content: only the open one is drawn."""
-    return [t.label for t in at.tabs if t.children]
-
-
-def _tab_calls(calls: list[str]) -> set[str]:
-    return set(calls) & set().union(*TAB_FUNCTIONS.values())
+def _open_tab(at: AppTest, label: str) -> AppTest:
+    return open_tab(at, "ret_tab", label)
 
 
 def _metrics(at) -> dict[str, str]:
@@ -143,14 +116,14 @@ def test_demo_data(tmp_path, monkeypatch):
 
 def test_only_the_open_tab_is_computed(tmp_path, monkeypatch, calls):
     at = _open(tmp_path, monkeypatch, orders=ORDERS)
-    assert _drawn_tabs(at) == [COHORTS]
+    assert drawn_tabs(at) == [COHORTS]
     assert SHARED <= set(calls)
-    assert _tab_calls(calls) == TAB_FUNCTIONS[COHORTS]
+    assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[COHORTS]
     for label in (SEGMENTS, REPEAT, COHORTS):
         calls.clear()
         _open_tab(at, label)
-        assert _drawn_tabs(at) == [label]
-        assert _tab_calls(calls) == TAB_FUNCTIONS[label], label
+        assert drawn_tabs(at) == [label]
+        assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[label], label
         assert len(at.get("plotly_chart")) == CHARTS[label], label
     # the segment picker exists only while its tab is open
     assert not [s for s in at.selectbox if s.key == "ret_dimension"]
@@ -160,10 +133,9 @@ def test_only_the_open_tab_is_computed(tmp_path, monkeypatch, calls):
     calls.clear()
     at.sidebar.multiselect(key="flt_channel").set_value(["web"]).run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [SEGMENTS]
-    assert _tab_calls(calls) == TAB_FUNCTIONS[SEGMENTS]
+    assert drawn_tabs(at) == [SEGMENTS]
+    assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[SEGMENTS]
     assert SHARED <= set(calls)
-
 
 
 def test_tab_widgets_keep_their_values_while_another_tab_is_open(tmp_path, monkeypatch):
@@ -185,7 +157,7 @@ def test_a_link_opens_its_tab(tmp_path, monkeypatch):
     at.query_params["ret_tab"] = REPEAT  # /retention?ret_tab=Repeat+buying
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [REPEAT]
+    assert drawn_tabs(at) == [REPEAT]
     assert at.session_state["ret_tab"] == REPEAT
 
 
@@ -201,7 +173,7 @@ def test_an_unknown_tab_opens_the_first(tmp_path, monkeypatch, where):
         at.switch_page(PAGE)
     at.run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [COHORTS]
+    assert drawn_tabs(at) == [COHORTS]
     assert at.session_state["ret_tab"] == COHORTS
     assert len(at.get("plotly_chart")) == CHARTS[COHORTS]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
+from testkit import drawn_tabs, open_tab, tab_calls
 
-from dashboard import state
 from retention_core.demo import generate_demo
 from retention_core.filters import Filters
 from retention_core.metrics.satisfaction import compute_score_summary
@@ -37,34 +37,8 @@ def _open(monkeypatch, path: Path | None = None) -> AppTest:
     return at
 
 
-@pytest.fixture
-def calls(monkeypatch) -> list[str]:
-    """Names of the functions the page asks ``dashboard.state.cached`` for, in order."""
-    seen: list[str] = []
-    real = state.cached
-
-    def record(fn, ws, *args, **kwargs):
-        seen.append(fn.__name__)
-        return real(fn, ws, *args, **kwargs)
-
-    monkeypatch.setattr(state, "cached", record)
-    return seen
-
-
 def _open_tab(at: AppTest, label: str) -> AppTest:
-    at.session_state["sat_tab"] = label
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _drawn_tabs(at: AppTest) -> list[str]:
-    """Labels of the tabs with content: only the open one is drawn."""
-    return [t.label for t in at.tabs if t.children]
-
-
-def _tab_calls(calls: list[str]) -> set[str]:
-    return set(calls) & set().union(*TAB_FUNCTIONS.values())
+    return open_tab(at, "sat_tab", label)
 
 
 def _charts_per_tab(at: AppTest) -> dict[str, int]:
@@ -111,7 +85,7 @@ def test_demo_data_shows_both_scores_charts_and_downloads(monkeypatch):
     assert at.segmented_control(key="sat_survey").value == "nps"
     at.segmented_control(key="sat_survey").set_value("csat").run()
     assert not at.exception
-    assert _drawn_tabs(at) == [COMMENTS]
+    assert drawn_tabs(at) == [COMMENTS]
     assert "These CSAT answers have no comments." in _texts(at.info)
 
 
@@ -220,29 +194,29 @@ def test_buying_after_the_answer_when_customers_are_linked(monkeypatch, tmp_path
 
 def test_only_the_open_tab_is_computed(monkeypatch, tmp_path, calls):
     at = _open(monkeypatch, _linked(tmp_path / "lazy.duckdb"))
-    assert _drawn_tabs(at) == [TREND]
+    assert drawn_tabs(at) == [TREND]
     assert "compute_score_overview" in calls
-    assert _tab_calls(calls) == TAB_FUNCTIONS[TREND]
+    assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[TREND]
     for label in (*TABS[1:], TREND):
         calls.clear()
         _open_tab(at, label)
-        assert _drawn_tabs(at) == [label]
-        assert _tab_calls(calls) == TAB_FUNCTIONS[label], label
+        assert drawn_tabs(at) == [label]
+        assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[label], label
     # the comment search exists only while its tab is open
     assert not [t for t in at.text_input if t.key == "sat_search"]
     _open_tab(at, COMMENTS)
     calls.clear()
     at.text_input(key="sat_search").input("slow").run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [COMMENTS]
-    assert _tab_calls(calls) == TAB_FUNCTIONS[COMMENTS]
+    assert drawn_tabs(at) == [COMMENTS]
+    assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[COMMENTS]
     assert sorted(at.dataframe[-1].value["response_id"]) == ["r8", "r9"]
     # a filter changed on a tab computes the tiles and that tab again, not the others
     calls.clear()
     at.multiselect(key="flt_channel").set_value(["social"]).run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [COMMENTS]
-    assert _tab_calls(calls) == TAB_FUNCTIONS[COMMENTS]
+    assert drawn_tabs(at) == [COMMENTS]
+    assert tab_calls(calls, TAB_FUNCTIONS) == TAB_FUNCTIONS[COMMENTS]
     assert "compute_score_overview" in calls
 
 
@@ -254,7 +228,7 @@ def test_a_link_opens_its_tab(monkeypatch, tmp_path):
     at.query_params["sat_tab"] = AFTER  # /satisfaction?sat_tab=After+the+answer
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [AFTER]
+    assert drawn_tabs(at) == [AFTER]
     assert "carry no customer_id" in _texts(at.info)
 
 
@@ -272,6 +246,6 @@ def test_an_unknown_tab_opens_the_first(monkeypatch, tmp_path, where):
         at.switch_page(PAGE)
     at.run()
     assert not at.exception, at.exception
-    assert _drawn_tabs(at) == [TREND]
+    assert drawn_tabs(at) == [TREND]
     assert at.session_state["sat_tab"] == TREND
     assert len(at.get("plotly_chart")) == 1
