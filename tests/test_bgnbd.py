@@ -15,7 +15,14 @@ from testkit import DATA
 from retention_core.errors import ModelError
 from retention_core.models import BGNBDModel, simulate_bgnbd, simulate_bgnbd_purchases
 from retention_core.models._mle import compress
-from retention_core.models.bgnbd import _Prepared, log_likelihood_terms
+from retention_core.models.bgnbd import (
+    FALLBACK_MIN_A,
+    LARGE_A,
+    _Prepared,
+    _purchases_if_alive_concentrated,
+    _purchases_if_alive_hypergeometric,
+    log_likelihood_terms,
+)
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL 2005, CDNOW
 PUBLISHED_LL = -9582.4
@@ -176,9 +183,13 @@ def test_conditional_expectation_matches_eq10_by_series(cdnow_fit, x, t_x, T, t)
     assert got == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize("a", [None, 1.0 + 2e-7])  # a near 1: eq. 10 steps beside it
-def test_expected_purchases_path_is_expected_purchases_at_each_horizon(cdnow, cdnow_fit, a):
-    model = BGNBDModel(params_={**cdnow_fit.params_, **({} if a is None else {"a": a})})
+@pytest.mark.parametrize("change", [
+    {}, {"a": 1.0 + 2e-7},  # a near 1: eq. 10 steps beside it
+    {"a": 1.89e7, "b": 2.13e8},  # Beta(a, b) close to a point mass: the expansion
+])
+def test_expected_purchases_path_is_expected_purchases_at_each_horizon(cdnow, cdnow_fit,
+                                                                       change):
+    model = BGNBDModel(params_={**cdnow_fit.params_, **change})
     x, t_x, T = (cdnow[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
     horizons = [0.0, 1.0, 4.348, 39.0, 52.18, 200.0]
     path = model.expected_purchases_path(horizons, x, t_x, T)
@@ -242,6 +253,174 @@ def test_predictions_behave(x, t_x, T, t):
     assert 0.0 <= near <= far
     if x > 0:  # a longer silence since the last purchase lowers P(alive)
         assert model.probability_alive([x], [t_x], [T + 10])[0] <= p + 1e-12
+
+
+# -- large a, b: Beta(a, b) close to a point mass -----------------------------------------------
+
+# a and b as fitted on a 5M-order generated shop (p = a / (a + b) = 0.0815 for everyone)
+HUGE = {"r": 0.8, "alpha": 30.0, "a": 1.89e7, "b": 2.13e8}
+
+
+def limit_expectation(r, alpha, p, x, t_x, T, t) -> float:
+    """E[Y(t) | x, t_x, T] when every customer drops out with the same probability p after
+    each purchase (a, b -> infinity, a / (a + b) -> p). Given alive, lambda ~ Gamma(r + x,
+    alpha + T); with rate lambda a customer makes (1 - exp(-lambda p t)) / p purchases in t
+    on average (a purchase at rate lambda, each the last with probability p); the mean of
+    exp(-lambda p t) is ((alpha + T) / (alpha + T + p t))^(r + x)."""
+    return (limit_p_alive(p, r, alpha, x, t_x, T)
+            * (1 - ((alpha + T) / (alpha + T + p * t)) ** (r + x)) / p)
+
+
+def limit_p_alive(p, r, alpha, x, t_x, T) -> float:
+    """P(alive | x, t_x, T) in the same limit: a / (b + x - 1) -> p / (1 - p)."""
+    if x == 0:
+        return 1.0
+    log_odds = math.log(p / (1 - p)) + (r + x) * math.log((alpha + T) / (alpha + t_x))
+    return 0.0 if log_odds > 700 else 1 / (1 + math.exp(log_odds))
+
+
+@pytest.mark.parametrize("x, t_x, T, t", [
+    (0, 0.0, 0.0, 52.0), (0, 0.0, 40.0, 10.0), (2, 20.0, 40.0, 52.0), (12, 38.0, 40.0, 200.0),
+    (40, 39.0, 40.0, 5.0),
+])
+def test_eq10_tends_to_the_fixed_p_limit_as_a_and_b_grow(x, t_x, T, t):
+    """With a / (a + b) held at 0.08, eq. 10 (summed as printed) approaches the closed-form
+    limit, about tenfold closer for tenfold larger a and b; the model follows eq. 10 all
+    along, also where the hypergeometric form no longer has a finite value."""
+    p, r, alpha = 0.08, 0.8, 30.0
+    gaps = []
+    for a in (1e2, 1e3, 1e4, 1e5):
+        b = a * (1 - p) / p
+        eq10 = reference_expectation(r, alpha, a, b, x, t_x, T, t)
+        gaps.append(abs(limit_expectation(r, alpha, p, x, t_x, T, t) / eq10 - 1))
+        model = BGNBDModel(params_={"r": r, "alpha": alpha, "a": a, "b": b})
+        assert model.expected_purchases(t, [x], [t_x], [T])[0] == pytest.approx(eq10, rel=1e-9)
+    assert gaps[0] > 1e-7  # a = 100 is not the limit yet
+    for before, after in zip(gaps, gaps[1:], strict=False):
+        assert after < before / 5
+    assert gaps[-1] < 1e-4
+
+
+def test_small_horizons_at_large_a_keep_their_precision():
+    """At a = 1e5 the hypergeometric form is still finite for short horizons but has lost
+    digits ((1-z)^(a-1) times a huge 2F1); the model keeps eq. 10's value."""
+    params = {"r": 0.8, "alpha": 30.0, "a": 1e5, "b": 1.15e6}
+    model = BGNBDModel(params_=dict(params))
+    for x, T, t in [(1, 10.0, 0.01), (0, 0.0, 0.1), (5, 60.0, 0.5)]:
+        eq10 = reference_expectation(*params.values(), x, T, T, t)
+        assert model.expected_purchases(t, [x], [T], [T])[0] == pytest.approx(eq10, rel=1e-10)
+
+
+@pytest.mark.parametrize("a, rel", [(FALLBACK_MIN_A, 1e-4), (LARGE_A, 1e-9), (3 * LARGE_A, 1e-9)])
+def test_hypergeometric_form_and_expansion_agree_where_both_are_finite(a, rel):
+    """Where the model switches from one evaluation of eq. 10 to the other (a = LARGE_A,
+    and for single customers from FALLBACK_MIN_A) the two agree."""
+    x, T = (v.ravel() for v in np.meshgrid([0.0, 1.0, 5.0, 30.0], [0.0, 10.0, 100.0]))
+    compared = 0
+    for p in (0.08, 0.5, 0.97):
+        for t in (0.5, 5.0, 50.0, 500.0):
+            args = (0.8, 30.0, a, a * (1 - p) / p, x, T, t)
+            exact = _purchases_if_alive_hypergeometric(*args)
+            finite = np.isfinite(exact)
+            np.testing.assert_allclose(_purchases_if_alive_concentrated(*args)[finite],
+                                       exact[finite], rtol=rel)
+            compared += int(finite.sum())
+    assert compared > 100
+
+
+def test_customers_beyond_the_hypergeometric_form_get_the_expansion_from_a_fallback_a():
+    """New customers with a small alpha: the hypergeometric form has no finite value. From
+    a = FALLBACK_MIN_A the expansion stands in (close to eq. 10 summed as printed); below,
+    where it would be rough, the prediction fails with the usual message."""
+    for a in (2 * FALLBACK_MIN_A, FALLBACK_MIN_A):
+        params = {"r": 1.0, "alpha": 0.1, "a": a, "b": 11.5 * a}
+        model = BGNBDModel(params_=dict(params))
+        for t in (1.0, 10.0):
+            assert not np.isfinite(_purchases_if_alive_hypergeometric(
+                *params.values(), np.zeros(1), np.zeros(1), t)[0])
+            eq9 = reference_expectation(*params.values(), 0, 0.0, 0.0, t)
+            assert model.expected_purchases_new_customer(t)[0] == pytest.approx(eq9, rel=1e-4)
+    below = BGNBDModel(params_={"r": 1.0, "alpha": 0.1, "a": 0.75 * FALLBACK_MIN_A,
+                                "b": 8.6 * FALLBACK_MIN_A})
+    with pytest.raises(ModelError, match="could not be computed"):
+        below.expected_purchases_new_customer(1.0)
+
+
+def test_fixed_p_simulation_matches_predictions_at_huge_a_b():
+    """Simulate the fixed-p story directly: lambda ~ Gamma(r, alpha), Poisson purchases,
+    after each one the customer drops out with probability p. Future purchases of
+    customers grouped by (frequency, recency in the first or second half of T) and the
+    purchases of new customers match the model's means within 4 standard errors."""
+    r, alpha, a, b = HUGE.values()
+    p = a / (a + b)
+    rng = np.random.default_rng(11)
+    n, T, t = 200_000, 90.0, 90.0
+    lam = rng.gamma(r, 1 / alpha, n)
+    purchases_left = rng.geometric(p, n)  # purchases until (and with) the one before dropout
+    arrivals = rng.poisson(lam * T)
+    x = np.minimum(arrivals, purchases_left)
+    alive = arrivals < purchases_left
+    # memoryless: an alive customer's remaining purchases are again geometric
+    future = np.where(alive, np.minimum(rng.poisson(lam * t), purchases_left - arrivals), 0)
+    t_x = np.zeros(n)
+    bought = x > 0
+    t_x[bought] = T * rng.beta(x[bought], arrivals[bought] - x[bought] + 1)
+    model = BGNBDModel(params_=dict(HUGE))
+
+    new = model.expected_purchases_new_customer(T)[0]  # x over (0, T] is a new customer's X(T)
+    assert abs(x.mean() - new) < 4 * x.std() / math.sqrt(n)
+
+    predicted = model.expected_purchases(t, x, t_x, np.full(n, T))
+    groups = 0
+    for frequency in range(6):
+        for late in (False, True):
+            group = (np.minimum(x, 5) == frequency) & ((t_x >= T / 2) == late)
+            if group.sum() < 1000:
+                continue
+            error = 4 * future[group].std() / math.sqrt(group.sum())
+            assert abs(future[group].mean() - predicted[group].mean()) < error, (frequency, late)
+            groups += 1
+    assert groups >= 9
+
+
+@settings(max_examples=80, deadline=None)
+@given(x=st.integers(0, 300), t_x=st.floats(0, 1), T=st.floats(0, 1000),
+       t=st.floats(0.01, 1e4))
+def test_huge_a_b_predictions_are_finite_ordered_and_the_limit(x, t_x, T, t):
+    r, alpha, a, b = HUGE.values()
+    model = BGNBDModel(params_=dict(HUGE))
+    t_x = 0.0 if x == 0 else t_x * T
+    alive = model.probability_alive([x], [t_x], [T])[0]
+    assert 0.0 <= alive <= 1.0
+    assert alive == pytest.approx(limit_p_alive(a / (a + b), r, alpha, x, t_x, T), rel=1e-5,
+                                  abs=1e-300)
+    near, far = model.expected_purchases(np.array([t, 2 * t]), [x, x], [t_x, t_x], [T, T])
+    # alive, a customer makes E[1/p] = (a+b+x-1)/(a-1) more purchases before dropping out
+    assert 0.0 <= near <= far <= alive * (a + b + x - 1) / (a - 1) * (1 + 1e-12)
+    limit = limit_expectation(r, alpha, a / (a + b), x, t_x, T, t)
+    assert near == pytest.approx(limit, rel=1e-5, abs=1e-300)
+
+
+def test_huge_a_b_paths_are_finite_increasing_and_bounded():
+    r, alpha, a, b = HUGE.values()
+    p = a / (a + b)
+    model = BGNBDModel(params_=dict(HUGE))
+    x, t_x, T = (np.array(v) for v in ([0.0, 1, 3, 10, 60], [0.0, 5, 40, 80, 89],
+                                      [0.0, 90, 90, 90, 90]))
+    horizons = np.linspace(0.0, 5000.0, 201)
+    path = model.expected_purchases_path(horizons, x, t_x, T)
+    assert np.all(np.isfinite(path)) and np.all(path[0] == 0.0)
+    assert np.all(np.diff(path, axis=0) >= 0)
+    assert np.all(np.diff(path[:5], axis=0) > 0)  # still buying in the first 100 days
+    # in the long run: every purchase before dropping out, P(alive) E[1/p | alive]
+    forever = model.expected_purchases(1e9, x, t_x, T)
+    np.testing.assert_allclose(forever, model.probability_alive(x, t_x, T)
+                               * (a + b + x - 1) / (a - 1), rtol=1e-4)
+    assert np.all(path[-1] <= forever)
+    new = model.expected_purchases_new_customer(horizons[1:])
+    assert np.all(np.isfinite(new)) and np.all(np.diff(new) > 0)
+    eq9_limit = (1 - (alpha / (alpha + p * horizons[1:])) ** r) / p
+    np.testing.assert_allclose(new, eq9_limit, rtol=1e-6)
 
 
 # -- recovery of known parameters ---------------------------------------------------------------
