@@ -25,6 +25,7 @@ from retention_core.models import (
     predict_clv,
     simulate_bgnbd_purchases,
 )
+from retention_core.models.bgnbd import LARGE_A
 from retention_core.workspace import Workspace
 
 START = datetime(2025, 1, 1)
@@ -33,8 +34,10 @@ SPEND = {"p": 5.0, "q": 4.0, "v": 30.0}
 
 
 def simulated_orders(customers: int = 3000, seed: int = 1, days: int = 540,
-                     acquisition_days: int = 270) -> pl.DataFrame:
-    """Canonical orders from the BG/NBD + Gamma-Gamma story, in whole days.
+                     acquisition_days: int = 270,
+                     params: dict[str, float] = DAY_PARAMS) -> pl.DataFrame:
+    """Canonical orders from the BG/NBD (``params``, day unit) + Gamma-Gamma story, in
+    whole days.
 
     First purchases spread over the first ``acquisition_days``; repeat purchases from the
     model until ``days``; spend per order Gamma(p, nu) with nu ~ Gamma(q, v) per customer.
@@ -42,7 +45,7 @@ def simulated_orders(customers: int = 3000, seed: int = 1, days: int = 540,
     rng = np.random.default_rng(seed)
     first = rng.integers(0, acquisition_days, customers)
     observed = (days - 1 - first).astype(float)
-    who, when = simulate_bgnbd_purchases(DAY_PARAMS, observed, rng)
+    who, when = simulate_bgnbd_purchases(params, observed, rng)
     customer = np.concatenate([np.arange(customers), who])
     day = np.concatenate([first, first[who] + np.ceil(when).astype(int)])
     day = np.minimum(day, days - 1)
@@ -309,6 +312,43 @@ def test_predictions_for_every_customer(sim):
     assert scored["model_error"] is None
     assert scored["customers"]["p_alive"].null_count() == 0
     assert scored["customers"]["predicted_clv"].is_sorted(descending=True)
+
+
+# Every customer drops out with probability 0.08 after each purchase (Beta(a, b) is a point
+# mass to sampling precision): the fits land at a, b of 1e5 and more, as on large generated
+# shops, where eq. 10's hypergeometric form has no finite value.
+FIXED_P = {**DAY_PARAMS, "a": 2e7, "b": 2.3e8}
+
+
+def test_validation_and_predictions_when_everyone_has_the_same_dropout_probability():
+    orders = simulated_orders(seed=2, params=FIXED_P)
+    with Workspace.from_frames(orders=orders) as ws:
+        con = ws.cursor()
+        result = clv.validate_clv_model(con, Filters(), date(2025, 12, 31), "day")
+        predicted = clv.predict_customer_value(con, Filters(), "day", 12, 0.01)
+    for fit in (result["bgnbd"], predicted["bgnbd"]):
+        assert fit["a"] > 10 * LARGE_A  # the case this test is about
+        assert fit["a"] / (fit["a"] + fit["b"]) == pytest.approx(0.08, rel=0.15)
+    holdout = result["holdout"]
+    assert holdout["actual_repeat_purchases"] > 1000
+    assert abs(holdout["error"]) < 0.1  # data from the model: the forecast is close
+    assert math.isfinite(holdout["predicted_revenue"]) and holdout["mae"] <= holdout["rmse"]
+    assert result["by_frequency"]["predicted_mean"].is_finite().all()
+    tracking = result["tracking"]
+    assert tracking["expected_cumulative"].is_finite().all()
+    assert tracking["expected_cumulative"].diff().drop_nulls().min() >= 0
+    assert tracking["expected_cumulative"][-1] == pytest.approx(
+        tracking["actual_cumulative"][-1], rel=0.05)
+    assert math.isfinite(result["clv"]["total"]) and result["clv"]["mean"] > 0
+    customers = predicted["customers"]
+    assert customers.height == orders["customer_id"].n_unique()
+    assert customers["p_alive"].is_between(0, 1).all()
+    for name in ("expected_purchases", "predicted_clv"):
+        assert customers[name].is_finite().all() and (customers[name] >= 0).all(), name
+    # the customers' expected purchases come from the fitted model: E[Y] <= P(alive) E[1/p]
+    a, b = predicted["bgnbd"]["a"], predicted["bgnbd"]["b"]
+    bound = customers["p_alive"] * (a + b + customers["frequency"] - 1) / (a - 1)
+    assert (customers["expected_purchases"] <= bound).all()
 
 
 @pytest.mark.parametrize("time_unit, horizon, discount", [("week", 6, 0.0), ("day", 12, 0.01),
