@@ -114,13 +114,21 @@ def _with_filters(values: tuple, filters) -> tuple:
 
 
 def replay(ws, calls: list[Call], filters) -> list[tuple[str, float]]:
-    """Run the page's core calls directly with ``filters``: (function, seconds) each."""
+    """Run the page's core calls directly with ``filters``: (function, seconds) each.
+
+    A call that ends in a message for people (:class:`RetentionError`, which the page
+    shows instead of the result) is timed up to that message."""
+    from retention_core.errors import RetentionError
+
     out = []
     for call in calls:
         kwargs = dict(zip(call.kwargs, _with_filters(tuple(call.kwargs.values()), filters),
                           strict=True))
         started = time.perf_counter()
-        call.fn(ws.cursor(), *_with_filters(call.args, filters), **kwargs)
+        try:
+            call.fn(ws.cursor(), *_with_filters(call.args, filters), **kwargs)
+        except RetentionError:
+            pass  # the page shows this message (e.g. a model that cannot be fitted): timed too
         out.append((call.fn.__name__, time.perf_counter() - started))
     return out
 
