@@ -30,7 +30,7 @@ from retention_core.metrics.retention_scope import (
     resolve_scope,
     scope_params,
 )
-from retention_core.sql import load_sql, query_frame, query_one
+from retention_core.sql import fill_part, load_sql, query_frame, query_one
 
 DEFAULT_ACTIVITY_DAYS = 365
 DEFAULT_CHURN_DAYS = 365
@@ -83,14 +83,11 @@ def _cohort_sql(con: duckdb.DuckDBPyConnection, dimension: str) -> str:
     customer ids and order times, so it runs on the integer keys of ``order_facts`` when the
     workspace has them (:func:`customer_orders_sql`); a split reads the first order's
     attributes and ``order_id`` (the tie-break), which only ``orders`` has."""
-    marker = "-- {customers}\n"
     if dimension == "none":
         sql, part = customer_orders_sql(con, "retention/cohort_table"), "retention/all_customers"
     else:
         sql, part = load_sql("retention/cohort_table"), "retention/segment_customers"
-    if marker not in sql:
-        raise RuntimeError("cohort_table.sql lost its customers marker")
-    return sql.replace(marker, load_sql(part))
+    return fill_part(sql, "customers", load_sql(part))
 
 
 def compute_cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters,

@@ -41,7 +41,7 @@ from retention_core.metrics.common import (
     period_start,
 )
 from retention_core.schema import SURVEY_SEGMENTS, SURVEY_TYPES
-from retention_core.sql import load_sql, query_frame
+from retention_core.sql import fill_part, load_sql, query_frame
 
 MIN_ANSWERS = 30
 """Groups with fewer answers than this are flagged as small (SPEC.md)."""
@@ -358,11 +358,8 @@ def _after_answer_sql(con: duckdb.DuckDBPyConnection) -> str:
     keyed = derived.available(con, "customer_keys") and derived.available(con, "order_facts")
     part = load_sql("satisfaction/customer_orders_keyed" if keyed
                     else "satisfaction/customer_orders")
-    marker = "-- {customer_orders}\n"
-    sql = customer_orders_sql(con, "satisfaction/after_answer")
-    if marker not in sql:
-        raise RuntimeError("after_answer.sql lost its customer_orders marker")
-    return sql.replace(marker, part)
+    return fill_part(customer_orders_sql(con, "satisfaction/after_answer"), "customer_orders",
+                     part)
 
 
 def compute_outcomes_after_answer(con: duckdb.DuckDBPyConnection, filters: Filters,

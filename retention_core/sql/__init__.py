@@ -23,6 +23,15 @@ def load_sql(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def fill_part(sql: str, name: str, part: str) -> str:
+    """``sql`` with its ``-- {name}`` line replaced by the SQL text ``part`` (a CTE chosen
+    by the caller, e.g. by integer keys or by canonical ids). A missing marker is a bug."""
+    marker = f"-- {{{name}}}\n"
+    if marker not in sql:
+        raise RetentionError(f"the query lost its {name} marker")
+    return sql.replace(marker, part)
+
+
 def quote_ident(name: str, allowed: set[str] | tuple[str, ...] | None = None) -> str:
     """Quote an identifier for DuckDB, after checking it against ``allowed`` if given.
 
