@@ -88,3 +88,36 @@ def test_building_missing_derived_tables_keeps_the_version(counting_builder, tmp
     with Workspace(path) as ws:
         assert _count(ws) == 1
         assert ws.version == version
+
+
+def test_a_table_built_by_another_builder_version_is_not_used_and_is_rebuilt(
+        counting_builder, monkeypatch, tmp_path):
+    """A builder that changes its tables raises its version: a file built by the old one
+    answers from the canonical tables until it is opened for writing, which rebuilds."""
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.import_frame("orders", orders_frame([("o1", "a", "2024-01-01", 10.0)]), file_name="a")
+        ws.cursor().execute("update test_order_count set n = -1")  # what the old build left
+        assert derived.available(ws.cursor(), "test_order_count")
+    newer = derived.Builder("orders", ("test_order_count",), counting_builder.build, version=2)
+    monkeypatch.setattr(derived, "builders", lambda: [newer])
+    with Workspace(path, read_only=True) as ws:
+        assert not derived.available(ws.cursor(), "test_order_count")
+        assert _count(ws) == -1  # still there, not read by anyone
+    with Workspace(path) as ws:
+        assert derived.available(ws.cursor(), "test_order_count")
+        assert _count(ws) == 1
+        assert ws.cursor().execute("select version from derived_versions where table_name = "
+                                   "'test_order_count'").fetchall() == [(2,)]
+
+
+def test_tables_from_before_versions_were_recorded_count_as_version_one(counting_builder,
+                                                                         tmp_path):
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.import_frame("orders", orders_frame([("o1", "a", "2024-01-01", 10.0)]), file_name="a")
+        ws.cursor().execute("drop table derived_versions")
+        ws.cursor().execute("update test_order_count set n = -1")
+    with Workspace(path) as ws:  # version 1 = the builder's: nothing rebuilt
+        assert derived.available(ws.cursor(), "test_order_count")
+        assert _count(ws) == -1

@@ -16,7 +16,7 @@ from test_retention_properties import BASE, filter_sets, order_sets
 
 from retention_core import derived
 from retention_core.filters import Filters
-from retention_core.metrics import clv
+from retention_core.metrics import clv, overview
 from retention_core.metrics import retention as r
 from retention_core.metrics.common import customer_orders_sql, data_bounds
 from retention_core.metrics.retention_scope import latest_order_date, resolve_scope
@@ -43,7 +43,16 @@ def _results(con, filters: Filters, as_of: date) -> dict:
         "latest": latest_order_date(con),
         "data_bounds": data_bounds(con),
         "default_scope": resolve_scope(con, filters, "month"),
+        # a split by an attribute order_facts holds runs on it, any other on orders
+        "segments_channel": r.query_cohorts(con, filters, "month", as_of=as_of,
+                                            dimension="channel"),
+        "segments_late": r.query_cohorts(con, filters, "week", True, as_of=as_of,
+                                         dimension="delivered_late"),
     }
+    for kpi in ("revenue", "new_customers", "repeat_purchase_rate"):  # order, customer records
+        records = overview.change_records(con, filters, kpi, "month", date(2024, 3, 1),
+                                          date(2024, 2, 1))
+        out[f"records_{kpi}"] = records.sort(pl.all())
     if out["bounds"] is not None:
         out["value"] = clv.compute_value_overview(con, filters)
         out["cohort_value"] = clv.compute_cohort_value(con, filters, "month")
@@ -68,8 +77,18 @@ def _assert_same(got, want, where: str) -> None:
         assert got == want, where
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(orders=order_sets(), filters=filter_sets(), as_of_day=st.integers(200, 420))
+@st.composite
+def orders_with_shuffled_ids(draw):
+    """order_sets() with the order ids in a random order, not the rows' order: same-time
+    orders of a customer (common there) must go by order_id, not by where they are stored."""
+    orders = draw(order_sets())
+    ids = draw(st.permutations([o["order_id"] for o in orders]))
+    return [{**o, "order_id": i} for o, i in zip(orders, ids, strict=True)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(orders=orders_with_shuffled_ids(), filters=filter_sets(),
+       as_of_day=st.integers(200, 420))
 def test_order_facts_give_the_canonical_numbers(orders, filters, as_of_day):
     if not orders:
         return
@@ -98,6 +117,33 @@ def test_order_facts_follow_imports_and_deletes(tmp_path):
         rows = ws.cursor().execute("select count(*), count(customer_key), "
                                    "count(distinct customer_key) from order_facts").fetchall()
         assert rows == [(4, 3, 2)]
+
+
+def test_order_facts_rank_each_customers_orders_by_time_then_order_id():
+    """The row number of order_facts (``order_id`` in scoped_order_facts) ranks each
+    customer's orders by (ordered_at, order_id), also when DuckDB sorts and inserts in
+    parallel: 300k orders (several row groups) on 4 threads, 60 orders per customer over
+    50 days (same-time ties everywhere), order ids unrelated to the rows' order. The
+    revenue is the order's number, so each stored row can be traced to its order."""
+    n = 300_000
+    orders = [(f"x{(i * 7919) % n:06d}", f"c{(i * 31) % 5000}",
+               BASE + timedelta(days=(i * 13) % 50), float(i)) for i in range(n)]
+    frame = pl.DataFrame(orders, schema=["order_id", "customer_id", "ordered_at", "revenue"],
+                         orient="row")
+    with Workspace.from_frames(orders=frame) as ws:
+        cur = ws.cursor()
+        cur.execute("set threads = 4")
+        derived.refresh(cur, ["orders"])
+        stored = cur.execute(
+            "select customer_id, order_id, revenue "
+            "from scoped_order_facts(null, null, null, null, null)").fetchall()
+    got: dict[int, list[float]] = {}
+    for key, _, revenue in sorted(stored, key=lambda row: row[1]):
+        got.setdefault(key, []).append(revenue)
+    want: dict[str, list[float]] = {}
+    for _, customer, _, revenue in sorted(orders, key=lambda o: (o[2], o[0])):
+        want.setdefault(customer, []).append(revenue)
+    assert sorted(got.values()) == sorted(want.values())
 
 
 @st.composite

@@ -14,7 +14,11 @@ owns some derived tables of one canonical kind and registers a builder with
   or a throw-away workspace whose tables are mounted from files (the CLI), has none.
 
 A workspace opened for writing builds any missing derived table on open
-(:func:`ensure`), so older files catch up once.
+(:func:`missing_kinds`), so older files catch up once. A builder whose tables change shape
+or meaning raises its ``version``: the version each table was built by is recorded in
+``derived_versions`` (a table from before versions were recorded counts as version 1), a
+table of another version is not :func:`available` (readers fall back) and is rebuilt when
+the workspace is next opened for writing.
 """
 
 from __future__ import annotations
@@ -32,15 +36,19 @@ class Builder:
     kind: Kind               # the canonical table it is derived from
     tables: tuple[str, ...]  # the tables it creates
     build: Callable[[duckdb.DuckDBPyConnection], None]
+    version: int = 1         # raised when the tables change shape or meaning
 
 
 _BUILDERS: list[Builder] = []
 
 
-def register(kind: Kind, tables: tuple[str, ...]):
+VERSIONS = "derived_versions"  # (table_name, version): the builder version of each table
+
+
+def register(kind: Kind, tables: tuple[str, ...], version: int = 1):
     """Decorator: ``build(cur)`` (re)creates ``tables`` from the canonical ``kind``."""
     def wrap(build: Callable[[duckdb.DuckDBPyConnection], None]):
-        _BUILDERS.append(Builder(kind, tables, build))
+        _BUILDERS.append(Builder(kind, tables, build, version))
         return build
     return wrap
 
@@ -65,26 +73,40 @@ def refresh(cur: duckdb.DuckDBPyConnection, kinds: Iterable[Kind]) -> None:
     for builder in builders():
         if builder.kind in changed:
             builder.build(cur)
+            cur.execute("create table if not exists derived_versions "
+                        "(table_name varchar primary key, version integer not null)")
+            cur.executemany("insert or replace into derived_versions values (?, ?)",
+                            [(table, builder.version) for table in builder.tables])
 
 
-def _existing(cur: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = cur.execute("select table_name from duckdb_tables() "
-                       "where database_name = current_database() and not temporary").fetchall()
-    return {r[0] for r in rows}
+def _built(cur: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, int]:
+    """The version each of ``tables`` that exists was built by (1: before versions)."""
+    names = list(tables)
+    have = {r[0] for r in cur.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "and not temporary and (table_name = any($names) or table_name = $versions)",
+        {"names": names, "versions": VERSIONS}).fetchall()}
+    recorded: dict[str, int] = {}
+    if VERSIONS in have:
+        recorded = dict(cur.execute("select table_name, version from derived_versions "
+                                    "where table_name = any($names)",
+                                    {"names": names}).fetchall())
+    return {t: recorded.get(t, 1) for t in names if t in have}
 
 
 def missing_kinds(cur: duckdb.DuckDBPyConnection) -> set[Kind]:
-    """Kinds with at least one derived table not built yet."""
-    have = _existing(cur)
-    return {b.kind for b in builders() if not set(b.tables) <= have}
+    """Kinds with at least one derived table not built yet, or built by another version."""
+    all_builders = builders()
+    built = _built(cur, [t for b in all_builders for t in b.tables])
+    return {b.kind for b in all_builders
+            if any(built.get(t) != b.version for t in b.tables)}
 
 
 def available(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether the derived ``table`` exists in this workspace (else use the canonical ones)."""
-    rows = cur.execute("select count(*) from duckdb_tables() where table_name = $t "
-                       "and database_name = current_database() and not temporary",
-                       {"t": table}).fetchall()
-    return bool(rows[0][0])
+    """Whether the derived ``table`` exists in this workspace, built by the current version
+    of its builder (else use the canonical ones)."""
+    version = next((b.version for b in builders() if table in b.tables), 1)
+    return _built(cur, [table]).get(table) == version
 
 
 def drop(cur: duckdb.DuckDBPyConnection, kind: Kind) -> None:

@@ -21,7 +21,8 @@ TABLE = "order_facts"
 KEYS = "customer_keys"
 
 
-@derived.register("orders", tables=(TABLE, KEYS))
+# version 2: sorted by customer, time and order_id; scoped_order_facts returns order_id
+@derived.register("orders", tables=(TABLE, KEYS), version=2)
 def build(cur: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``customer_keys``, ``order_facts`` and its ``scoped_order_facts`` macro
     from ``orders``."""

@@ -42,10 +42,11 @@ def customer_orders_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
     :mod:`retention_core.derived.orders`) instead of ``scoped_orders`` when the workspace
     has that table; else as written (a mounted or older workspace).
 
-    Only for queries whose ``scoped_orders`` reads use nothing but customer_id,
-    ordered_at, revenue, channel, country and device, and never show or join a
-    customer_id: on the derived table it is an integer key. Results are the same either
-    way (tests/test_order_facts.py).
+    Only for queries whose ``scoped_orders`` reads use nothing but customer_id, order_id,
+    ordered_at, revenue, channel, country and device, never show or join a customer_id (on
+    the derived table it is an integer key) and use order_id only to order one customer's
+    orders (there it is the row number, which ranks a customer's orders as (ordered_at,
+    order_id) does). Results are the same either way (tests/test_order_facts.py).
     """
     sql = load_sql(name)
     if derived.available(con, "order_facts"):

@@ -236,6 +236,11 @@ def _segment_words(segment: dict[str, str], units: str) -> str:
     return f"{units} {' '.join(parts)}"
 
 
+# record queries that read only what order_facts holds (customer ids only counted, order_id
+# only as the first-order tie-break between a customer's orders)
+_ON_ORDER_FACTS = ("order_records", "customer_records")
+
+
 def change_records(con: duckdb.DuckDBPyConnection, filters: Filters, kpi: str, period: str,
                    current_start: date, previous_start: date,
                    carts: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -249,7 +254,9 @@ def change_records(con: duckdb.DuckDBPyConnection, filters: Filters, kpi: str, p
                 .with_columns((start == current_start).alias("is_current")))
     params = {**filters.params(), "period": period, "current_start": current_start,
               "previous_start": previous_start, "survey": kpi}
-    return query_frame(con, load_sql(f"overview/{query}"), params)
+    sql = (customer_orders_sql(con, f"overview/{query}")
+           if query in _ON_ORDER_FACTS else load_sql(f"overview/{query}"))
+    return query_frame(con, sql, params)
 
 
 def describe_changes(con: duckdb.DuckDBPyConnection, filters: Filters, period: str,

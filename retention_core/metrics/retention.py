@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from retention_core import derived
 from retention_core.filters import Filters
 from retention_core.metrics.common import customer_orders_sql
 from retention_core.metrics.retention_kpis import (  # noqa: F401  (re-exported)
@@ -32,6 +33,8 @@ from retention_core.metrics.retention_scope import (
 )
 from retention_core.sql import fill_part, load_sql, query_frame, query_one
 
+# first-order attributes that order_facts holds: a split by one of them runs on its keys
+FACT_DIMENSIONS = ("channel", "country", "device")
 DEFAULT_ACTIVITY_DAYS = 365
 DEFAULT_CHURN_DAYS = 365
 
@@ -79,15 +82,23 @@ def query_cohorts(con: duckdb.DuckDBPyConnection, filters: Filters, period: str,
 
 
 def _cohort_sql(con: duckdb.DuckDBPyConnection, dimension: str) -> str:
-    """cohort_table.sql with its customers CTE. Without a split the query reads only
-    customer ids and order times, so it runs on the integer keys of ``order_facts`` when the
-    workspace has them (:func:`customer_orders_sql`); a split reads the first order's
-    attributes and ``order_id`` (the tie-break), which only ``orders`` has."""
+    """cohort_table.sql with its customers CTE.
+
+    Without a split, or split by an attribute ``order_facts`` holds (channel, country,
+    device), the query runs on the integer keys of ``order_facts`` when the workspace has
+    them (:func:`customer_orders_sql`; there ``order_id`` is the row number, which breaks
+    same-time ties between a customer's orders as the order_id does). Any other split
+    reads the first order's attribute from ``orders``."""
+    on_facts = customer_orders_sql(con, "retention/cohort_table")
     if dimension == "none":
-        sql, part = customer_orders_sql(con, "retention/cohort_table"), "retention/all_customers"
+        return fill_part(on_facts, "customers", load_sql("retention/all_customers"))
+    if dimension in FACT_DIMENSIONS and derived.available(con, "order_facts"):
+        sql, values = on_facts, "retention/segment_values_order_facts"
     else:
-        sql, part = load_sql("retention/cohort_table"), "retention/segment_customers"
-    return fill_part(sql, "customers", load_sql(part))
+        sql, values = load_sql("retention/cohort_table"), "retention/segment_values"
+    customers = fill_part(load_sql("retention/segment_customers"), "segment_values",
+                          load_sql(values))
+    return fill_part(sql, "customers", customers)
 
 
 def compute_cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters,

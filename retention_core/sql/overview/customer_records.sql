@@ -26,7 +26,8 @@ customers_per_period as (
     group by period_start, customer_id
 ),
 
--- first orders of those customers only (ties in order_id order, as everywhere)
+-- first orders of those customers only (ties in order_id order, as everywhere; on
+-- order_facts the row number, which ranks them the same way)
 first_orders as (
     select
         customer_id,

@@ -1,28 +1,15 @@
 -- The customers CTE of retention/cohort_table.sql when they are split by an attribute of
 -- their first order ($dimension): the segment comes from the first order, same-time ties
 -- going to the lowest order_id; the $top largest segments keep their name, the rest are
--- pooled as '(other)'. Reads the canonical columns of scoped_orders (order_id, product...).
+-- pooled as '(other)'.
+-- segment_values (customer_id, ordered_at, order_id, segment_value): each order's value
+-- of $dimension; retention/segment_values.sql on orders (every dimension), or
+-- retention/segment_values_order_facts.sql (channel, country, device) on order_facts
+-- (retention_core.metrics.retention._cohort_sql)
+-- {segment_values}
 first_segments as (
-    select
-        customer_id,
-        arg_min(coalesce(
-            case $dimension
-                when 'channel' then nullif(trim(channel), '')
-                when 'country' then nullif(trim(country), '')
-                when 'device' then nullif(trim(device), '')
-                when 'product' then nullif(trim(product), '')
-                when 'category' then nullif(trim(category), '')
-                when 'discount_code' then
-                    case when nullif(trim(discount_code), '') is null then 'no code'
-                        else 'with code' end
-                when 'delivered_late' then
-                    case delivered_late when true then 'late' when false then 'on time' end
-                when 'returned' then
-                    case returned when true then 'returned' when false then 'not returned' end
-            end, '(unknown)'),  -- before arg_min, which would skip NULLs
-            (ordered_at, order_id)
-        ) as segment_value
-    from history
+    select customer_id, arg_min(segment_value, (ordered_at, order_id)) as segment_value
+    from segment_values
     group by customer_id
 ),
 
