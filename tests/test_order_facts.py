@@ -49,6 +49,8 @@ def _results(con, filters: Filters, as_of: date) -> dict:
         "segments_late": r.query_cohorts(con, filters, "week", True, as_of=as_of,
                                          dimension="delivered_late"),
     }
+    for period in ("week", "quarter"):
+        out[f"period_kpis_{period}"] = overview.compute_period_order_kpis(con, filters, period)
     for kpi in ("revenue", "new_customers", "repeat_purchase_rate"):  # order, customer records
         records = overview.change_records(con, filters, kpi, "month", date(2024, 3, 1),
                                           date(2024, 2, 1))
