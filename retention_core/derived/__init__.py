@@ -15,10 +15,10 @@ owns some derived tables of one canonical kind and registers a builder with
 
 A workspace opened for writing builds any missing derived table on open
 (:func:`missing_kinds`), so older files catch up once. A builder whose tables change shape
-or meaning raises its ``version``: the version each table was built by is recorded in
-``derived_versions`` (a table from before versions were recorded counts as version 1), a
-table of another version is not :func:`available` (readers fall back) and is rebuilt when
-the workspace is next opened for writing.
+or meaning raises its ``version``: the version each table was built by is recorded as the
+table's comment (a table without one, from before versions were recorded, is version 1);
+a table of another version is not :func:`available` (readers fall back) and is rebuilt
+when the workspace is next opened for writing.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import duckdb
 
 from retention_core.schema import Kind
+from retention_core.sql import quote_ident, quote_literal
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Builder:
 _BUILDERS: list[Builder] = []
 
 
-VERSIONS = "derived_versions"  # (table_name, version): the builder version of each table
+_COMMENT = "retention_core derived table, version "  # + the builder's version
 
 
 def register(kind: Kind, tables: tuple[str, ...], version: int = 1):
@@ -73,25 +74,20 @@ def refresh(cur: duckdb.DuckDBPyConnection, kinds: Iterable[Kind]) -> None:
     for builder in builders():
         if builder.kind in changed:
             builder.build(cur)
-            cur.execute("create table if not exists derived_versions "
-                        "(table_name varchar primary key, version integer not null)")
-            cur.executemany("insert or replace into derived_versions values (?, ?)",
-                            [(table, builder.version) for table in builder.tables])
+            for table in builder.tables:
+                comment = quote_literal(f"{_COMMENT}{int(builder.version)}")
+                cur.execute(f"comment on table {quote_ident(table)} is {comment}")
 
 
 def _built(cur: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, int]:
-    """The version each of ``tables`` that exists was built by (1: before versions)."""
-    names = list(tables)
-    have = {r[0] for r in cur.execute(
-        "select table_name from duckdb_tables() where database_name = current_database() "
-        "and not temporary and (table_name = any($names) or table_name = $versions)",
-        {"names": names, "versions": VERSIONS}).fetchall()}
-    recorded: dict[str, int] = {}
-    if VERSIONS in have:
-        recorded = dict(cur.execute("select table_name, version from derived_versions "
-                                    "where table_name = any($names)",
-                                    {"names": names}).fetchall())
-    return {t: recorded.get(t, 1) for t in names if t in have}
+    """The version each of ``tables`` that exists was built by (one catalogue query)."""
+    rows = cur.execute(
+        "select table_name, comment from duckdb_tables() where database_name = "
+        "current_database() and not temporary and table_name = any($names)",
+        {"names": list(tables)}).fetchall()
+    return {name: int(comment.removeprefix(_COMMENT))
+            if comment and comment.startswith(_COMMENT) else 1
+            for name, comment in rows}
 
 
 def missing_kinds(cur: duckdb.DuckDBPyConnection) -> set[Kind]:
@@ -112,8 +108,6 @@ def available(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
 def drop(cur: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     """Drop the derived tables of ``kind`` (its canonical table is now served from a frame,
     so readers must use that)."""
-    from retention_core.sql import quote_ident
-
     for builder in builders():
         if builder.kind == kind:
             for table in builder.tables:

@@ -43,6 +43,11 @@ def quote_ident(name: str, allowed: set[str] | tuple[str, ...] | None = None) ->
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_literal(text: str) -> str:
+    """A SQL string literal, for the few statements that take no parameters (COMMENT ON)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def query_frame(con: duckdb.DuckDBPyConnection, sql: str,
                 params: dict[str, Any] | None = None) -> pl.DataFrame:
     """Run ``sql`` with bound ``params`` and return a polars DataFrame."""
