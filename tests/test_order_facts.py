@@ -15,6 +15,7 @@ from polars.testing import assert_frame_equal
 from test_retention_properties import BASE, filter_sets, order_sets
 
 from retention_core import derived
+from retention_core.errors import RetentionError
 from retention_core.filters import Filters
 from retention_core.metrics import clv, overview
 from retention_core.metrics import retention as r
@@ -63,6 +64,10 @@ def _results(con, filters: Filters, as_of: date) -> dict:
         out["days"] = query_frame(con, customer_orders_sql(con, "clv/purchase_days_by_day"),
                                   {**filters.params(), "calibration_end": end - timedelta(30),
                                    "holdout_end": end})
+        try:  # the model validation or why it cannot run (the fit: test below)
+            out["validation"] = clv.validate_clv_model(con, filters, end - timedelta(30), "day")
+        except RetentionError as error:
+            out["validation"] = f"{type(error).__name__}: {error}"
     return out
 
 
@@ -103,6 +108,34 @@ def test_order_facts_give_the_canonical_numbers(orders, filters, as_of_day):
         fast = _results(stored.cursor(), filters, as_of)
         slow = _results(mounted.cursor(), filters, as_of)
     _assert_same(fast, slow, "results")
+
+
+def test_model_validation_on_keys_equals_the_canonical_path():
+    """validate_clv_model reads its RFM summary by integer key: the same fit, predictions
+    and holdout figures as on the canonical orders (400 customers over a year, enough to
+    fit; the property test above mostly sees shops too small to fit)."""
+    import random
+
+    rnd = random.Random(7)
+    rows = []
+    for c in range(400):
+        day, spend = rnd.randint(0, 200), rnd.gammavariate(3, 15)  # customers differ
+
+        while day < 400:
+            rows.append({"order_id": f"o{len(rows)}", "customer_id": f"c{c}",
+                         "ordered_at": BASE + timedelta(days=day, hours=rnd.choice([9, 17])),
+                         "revenue": round(spend * rnd.uniform(0.7, 1.3), 2), "status": "paid",
+                         "channel": rnd.choice(["web", "app"]), "delivered_late": None})
+            day += int(rnd.expovariate(1 / 60)) + 1 if rnd.random() < 0.85 else 400
+    frame = pl.DataFrame(rows, schema=SCHEMA)
+    with Workspace.from_frames(orders=frame) as stored, Workspace(":memory:") as mounted:
+        mounted.mount_frame("orders", frame, file_name="orders.parquet")
+        for filters in (Filters(), Filters(channels=("web",))):
+            end = (BASE + timedelta(300)).date()
+            fast = clv.validate_clv_model(stored.cursor(), filters, end, "week")
+            slow = clv.validate_clv_model(mounted.cursor(), filters, end, "week")
+            assert fast["repeat_customers"] > 50
+            _assert_same(fast, slow, "validation")
 
 
 def test_order_facts_follow_imports_and_deletes(tmp_path):

@@ -108,9 +108,11 @@ def require_order_date_bounds(con: duckdb.DuckDBPyConnection,
 
 def _rfm_summary(con: duckdb.DuckDBPyConnection, filters: Filters, bounds: tuple[date, date],
                  calibration_end: date | None, time_unit: str,
-                 holdout_end: date | None = None) -> pl.DataFrame:
+                 holdout_end: date | None = None, *, keyed: bool = False) -> pl.DataFrame:
     """:func:`compute_rfm_summary` with the order date ``bounds`` already known (each
-    bounds query scans every order in scope)."""
+    bounds query scans every order in scope). ``keyed``: for a caller that never shows
+    ``customer_id``, which is then the integer key of ``order_facts`` when the workspace
+    has it (:func:`customer_orders_sql`; rows in key order)."""
     days = unit_days(time_unit)
     calibration_end = _as_date(calibration_end, "calibration end") or bounds[1]
     holdout_end = _as_date(holdout_end, "holdout end") or max(bounds[1], calibration_end)
@@ -119,7 +121,8 @@ def _rfm_summary(con: duckdb.DuckDBPyConnection, filters: Filters, bounds: tuple
                          f"{calibration_end}")
     params = {**filters.params(), "calibration_end": calibration_end,
               "holdout_end": holdout_end, "unit_days": days}
-    return query_frame(con, load_sql("clv/rfm_summary"), params)
+    sql = customer_orders_sql(con, "clv/rfm_summary") if keyed else load_sql("clv/rfm_summary")
+    return query_frame(con, sql, params)
 
 
 # -- fitting ---------------------------------------------------------------------------
@@ -206,7 +209,8 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
     if calibration_end is None:
         raise InputError("A calibration end date is needed")
     bounds = require_order_date_bounds(con, filters)
-    summary = _rfm_summary(con, filters, bounds, calibration_end, time_unit, holdout_end)
+    summary = _rfm_summary(con, filters, bounds, calibration_end, time_unit, holdout_end,
+                           keyed=True)
     if calibration_end < bounds[0]:
         raise ModelError(f"The calibration end {calibration_end} is before the first order "
                          f"({bounds[0]}). Pick a later calibration end.")
