@@ -120,3 +120,24 @@ def test_tables_from_before_versions_were_recorded_count_as_version_one(counting
     with Workspace(path) as ws:  # version 1 = the builder's: nothing rebuilt
         assert derived.available(ws.cursor(), "test_order_count")
         assert _count(ws) == -1
+
+
+def test_memory_cap_applies_to_a_workspace_file_and_is_restored(tmp_path):
+    def limit(cur):
+        return cur.execute("select current_setting('memory_limit')").fetchall()[0][0]
+
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        cur = ws.cursor()
+        before = limit(cur)
+        with derived.memory_cap(cur, "300MB"):
+            assert limit(cur) != before
+            assert limit(cur).endswith("MiB") or limit(cur).endswith("MB")
+        assert limit(cur) == before
+        with pytest.raises(RuntimeError), derived.memory_cap(cur, "300MB"):
+            raise RuntimeError("a failed build")
+        assert limit(cur) == before
+    with Workspace(":memory:") as ws:  # nowhere to spill beside: left alone
+        cur = ws.cursor()
+        before = limit(cur)
+        with derived.memory_cap(cur, "300MB"):
+            assert limit(cur) == before

@@ -23,7 +23,8 @@ when the workspace is next opened for writing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -66,6 +67,27 @@ def _load_modules() -> None:
 def builders() -> list[Builder]:
     _load_modules()
     return list(_BUILDERS)
+
+
+@contextmanager
+def memory_cap(cur: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit lowered to ``limit`` for a build in a workspace file: a large
+    sort then spills to the file's temp directory instead of adding its full size to the
+    import's peak. A throw-away workspace in memory keeps its limit (no file to spill
+    beside). The limit is the database's, so queries of other cursors share it meanwhile.
+    """
+    in_file = cur.execute("select path is not null from duckdb_databases() "
+                          "where database_name = current_database()").fetchall()
+    if not (in_file and in_file[0][0]):
+        yield
+        return
+    cur.execute(f"set memory_limit = {quote_literal(limit)}")
+    try:
+        yield
+    finally:
+        # back to DuckDB's default (the workspace sets no limit of its own; the value it
+        # shows, e.g. '18.7 GiB', is rounded, so it could not be set back exactly)
+        cur.execute("reset memory_limit")
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, kinds: Iterable[Kind]) -> None:
