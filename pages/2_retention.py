@@ -40,7 +40,9 @@ with controls[2].expander("Windows"):
         "Churn window (days)", min_value=1, value=ret.DEFAULT_CHURN_DAYS, step=30,
         key="ret_churn", help="A customer has churned when their last order is older than this."))
 
-kpis = cached(ret.compute_order_kpis, ctx.filters)
+# order KPIs and churn: one pass over the orders
+tiles = cached(ret.compute_retention_tiles, ctx.filters, churn_days)
+kpis, churn = tiles["kpis"], tiles["churn"]
 if kpis["orders"] == 0:
     if ctx.ws.has("orders"):
         ui.empty_state(f"No orders match the filters ({ctx.filters.describe()}). Widen the date "
@@ -57,7 +59,6 @@ in_progress = (f"; the {period} starting {scope['current_start']:%Y-%m-%d} is st
                "(grey / hatched / '…', never counted as a drop)" if scope["is_partial"] else "")
 st.caption(f"As of {scope['as_of']:%Y-%m-%d}{in_progress}. Filters: {ctx.filters.describe()}. "
            "Guest orders count for revenue, not for customers.")
-churn = cached(ret.compute_churn, ctx.filters, churn_days)
 crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
 last_crr = ret.latest_complete_crr(crr)
 

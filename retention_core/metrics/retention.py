@@ -24,6 +24,7 @@ from retention_core.filters import Filters
 from retention_core.metrics.common import customer_orders_sql
 from retention_core.metrics.retention_kpis import (  # noqa: F401  (re-exported)
     compute_order_kpis,
+    compute_retention_tiles,
     compute_weekly_order_kpis,
 )
 from retention_core.metrics.retention_scope import (
@@ -31,7 +32,7 @@ from retention_core.metrics.retention_scope import (
     resolve_scope,
     scope_params,
 )
-from retention_core.sql import fill_part, load_sql, query_frame, query_one
+from retention_core.sql import fill_part, load_sql, query_frame
 
 # first-order attributes that order_facts holds: a split by one of them runs on its keys
 FACT_DIMENSIONS = ("channel", "country", "device")
@@ -266,20 +267,7 @@ def compute_churn(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``as_of``, ``churn_days``, ``customers``, ``churned``, ``churned_share``,
         ``repeat_customers``, ``median_days_to_second`` (None without repeat buyers).
     """
-    check_days(churn_days, "The churn window")
-    scope = resolve_scope(con, filters, "week", as_of)
-    out: dict[str, Any] = {"as_of": scope.as_of if scope else None, "churn_days": churn_days,
-                           "customers": 0, "churned": 0, "churned_share": None,
-                           "repeat_customers": 0, "median_days_to_second": None}
-    if scope is None:
-        return out
-    row = query_one(con, customer_orders_sql(con, "retention/customer_status"),
-                    scope_params(filters, scope, churn_days=churn_days))
-    customers, churned, repeaters, median_days = row
-    out.update(customers=customers, churned=churned, repeat_customers=repeaters,
-               churned_share=churned / customers if customers else None,
-               median_days_to_second=None if median_days is None else float(median_days))
-    return out
+    return compute_retention_tiles(con, filters, churn_days, as_of)["churn"]
 
 
 def describe_as_of(con: duckdb.DuckDBPyConnection, filters: Filters, period: str = "month",
@@ -330,8 +318,8 @@ def compute_retention_summary(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``churned``, ``churned_share``, ``churn_days``, ``activity_days``.
     """
     scope = describe_as_of(con, filters, period, as_of)
-    kpis = compute_order_kpis(con, filters, as_of=scope["as_of"])
-    churn = compute_churn(con, filters, churn_days, as_of=scope["as_of"])
+    tiles = compute_retention_tiles(con, filters, churn_days, as_of=scope["as_of"])
+    kpis, churn = tiles["kpis"], tiles["churn"]
     crr = latest_complete_crr(compute_customer_retention_rate(
         con, filters, period, activity_days, as_of=scope["as_of"]))
     return {

@@ -19,7 +19,7 @@ import polars as pl
 
 from retention_core.filters import Filters
 from retention_core.metrics.common import customer_orders_sql
-from retention_core.metrics.retention_scope import resolve_scope, scope_params
+from retention_core.metrics.retention_scope import check_days, resolve_scope, scope_params
 from retention_core.sql import query_frame
 
 ORDER_KPI_KEYS = ("customers", "orders", "revenue", "aov", "purchase_frequency",
@@ -48,21 +48,49 @@ def compute_order_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``customers``, ``orders`` (int), ``revenue`` (float), ``aov``,
         ``purchase_frequency``, ``repeat_purchase_rate`` (float or None when undefined).
     """
-    empty = {"customers": 0, "orders": 0, "revenue": 0.0, "aov": None,
-             "purchase_frequency": None, "repeat_purchase_rate": None}
+    return compute_retention_tiles(con, filters, None, as_of)["kpis"]
+
+
+def compute_retention_tiles(con: duckdb.DuckDBPyConnection, filters: Filters,
+                            churn_days: int | None, as_of: date | None = None
+                            ) -> dict[str, dict[str, Any]]:
+    """The Retention page's KPI tiles from one pass over the orders
+    (``retention/customer_tiles.sql``): the order KPIs and the churn figures both group
+    the orders up to "as of" by customer.
+
+    Returns
+    -------
+    dict
+        ``kpis``: :func:`compute_order_kpis`; ``churn``: ``as_of``, ``churn_days``,
+        ``customers`` (acquired in the date range: first order on or after its start),
+        ``churned`` (no order in the ``churn_days`` days ending with "as of"),
+        ``churned_share``, ``repeat_customers``, ``median_days_to_second`` (None without
+        repeat buyers). ``churn_days=None``: the churn figures are not wanted (zeros).
+    """
+    if churn_days is not None:
+        check_days(churn_days, "The churn window")
+    kpis = {"customers": 0, "orders": 0, "revenue": 0.0, "aov": None,
+            "purchase_frequency": None, "repeat_purchase_rate": None}
     scope = resolve_scope(con, filters, "week", as_of)
+    churn: dict[str, Any] = {"as_of": scope.as_of if scope else None,
+                             "churn_days": churn_days, "customers": 0, "churned": 0,
+                             "churned_share": None, "repeat_customers": 0,
+                             "median_days_to_second": None}
     if scope is None:
-        return empty
-    sql = customer_orders_sql(con, "retention/order_kpis")
-    frame = query_frame(con, sql, scope_params(filters, scope))
-    row = frame.row(0, named=True)
-    return {
-        "customers": int(row["customers"]),
-        "orders": int(row["orders"]),
-        "revenue": float(row["revenue"]),
-        **{k: None if row[k] is None else float(row[k])
-           for k in ("aov", "purchase_frequency", "repeat_purchase_rate")},
-    }
+        return {"kpis": kpis, "churn": churn}
+    sql = customer_orders_sql(con, "retention/customer_tiles")
+    row = query_frame(con, sql, scope_params(filters, scope, churn_days=churn_days)
+                      ).row(0, named=True)
+    kpis.update(customers=int(row["customers"]), orders=int(row["orders"]),
+                revenue=float(row["revenue"]),
+                **{k: None if row[k] is None else float(row[k])
+                   for k in ("aov", "purchase_frequency", "repeat_purchase_rate")})
+    acquired, median_days = int(row["acquired_customers"]), row["median_days_to_second"]
+    churn.update(customers=acquired, churned=int(row["churned"]),
+                 churned_share=int(row["churned"]) / acquired if acquired else None,
+                 repeat_customers=int(row["acquired_repeat_customers"]),
+                 median_days_to_second=None if median_days is None else float(median_days))
+    return {"kpis": kpis, "churn": churn}
 
 
 def compute_weekly_order_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
