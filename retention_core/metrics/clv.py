@@ -26,7 +26,7 @@ import polars as pl
 from retention_core.errors import DataError, InputError, ModelError
 from retention_core.filters import Filters
 from retention_core.metrics.common import check_period, customer_orders_sql
-from retention_core.models import BGNBDModel, GammaGammaModel, predict_clv, unit_days
+from retention_core.models import BGNBDModel, GammaGammaModel, unit_days
 from retention_core.models._mle import compress
 from retention_core.models.clv import MONTH_DAYS, check_horizon, discount_months, monthly_horizons
 from retention_core.sql import load_sql, query_frame, query_one
@@ -215,16 +215,17 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
         raise ModelError(f"The calibration end {calibration_end} is before the first order "
                          f"({bounds[0]}). Pick a later calibration end.")
     holdout_end = _as_date(holdout_end, "holdout end") or max(bounds[1], calibration_end)
-    bgnbd, gamma_gamma = _fit_window(summary, calibration_end)
-
-    x = summary["frequency"].to_numpy()
-    t_x = summary["recency"].to_numpy()
-    big_t = summary["T"].to_numpy()
     days = unit_days(time_unit)
+    horizon_months, discount_rate = check_horizon(horizon_months, discount_rate)
+    grouped = _Grouped(summary, days)
+    bgnbd, gamma_gamma = _fit_window(summary, calibration_end, grouped.fit)
+
+    x = grouped.frequency
     holdout_days = (holdout_end - calibration_end).days
-    clv = predict_clv(bgnbd, gamma_gamma, x, t_x, big_t, summary["monetary_value"].to_numpy(),
-                      time_unit=time_unit, horizon_months=horizon_months,
-                      discount_rate=discount_rate)
+    spend = gamma_gamma.expected_average_spend(x, grouped.monetary)
+    path = bgnbd.expected_purchases_path(monthly_horizons(time_unit, horizon_months),
+                                         *grouped.distinct)
+    clv = discount_months(path, discount_rate)[grouped.inverse] * spend
     result: dict[str, Any] = {
         "time_unit": time_unit,
         "calibration_end": calibration_end,
@@ -242,11 +243,10 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
                 "median": float(np.median(clv)), "total": float(clv.sum())},
         "holdout": None,
     }
-    predicted = (bgnbd.expected_purchases(holdout_days / days, x, t_x, big_t)
+    predicted = (bgnbd.expected_purchases(holdout_days / days, *grouped.distinct)[grouped.inverse]
                  if holdout_days > 0 else np.zeros(len(x)))
     actual = summary["holdout_frequency"].to_numpy().astype(float)
     if holdout_days > 0:
-        spend = gamma_gamma.expected_average_spend(x, summary["monetary_value"].to_numpy())
         total_actual = float(actual.sum())
         total_predicted = float(predicted.sum())
         result["holdout"] = {
@@ -349,6 +349,30 @@ def predict_customer_value(con: duckdb.DuckDBPyConnection, filters: Filters,
 PREDICTION_COLUMNS = ("p_alive", "expected_purchases", "expected_spend", "predicted_clv")
 
 
+class _Grouped:
+    """A per-customer summary grouped once into its distinct (frequency, recency, T).
+
+    ``summary`` holds ``frequency``, ``recency_days``, ``t_days`` (whole days) and
+    ``monetary_value`` per customer. ``distinct``: the distinct rows in ``time_unit``s of
+    ``days`` days, the same floats rfm_summary.sql's columns hold (the same division);
+    ``counts``: customers per row; ``inverse``: each customer's row. The BG/NBD fit weighs
+    the distinct rows by their customers (the same likelihood as per customer), and its
+    expectations are computed per distinct row and gathered with ``inverse``.
+    """
+
+    def __init__(self, summary: pl.DataFrame, days: float) -> None:
+        x = summary["frequency"].cast(pl.Int64).to_numpy()
+        (ux, urd, utd), self.counts, self.inverse = compress(
+            x, summary["recency_days"].to_numpy(), summary["t_days"].to_numpy())
+        self.distinct = (ux.astype(float), urd / days, utd / days)
+        self.frequency = x.astype(float)
+        self.monetary = summary["monetary_value"].to_numpy()
+
+    def fit(self) -> tuple[BGNBDModel, GammaGammaModel]:
+        return (BGNBDModel().fit(*self.distinct, weights=self.counts),
+                GammaGammaModel().fit(self.frequency, self.monetary))
+
+
 def predict_summary(summary: pl.DataFrame, as_of: date, time_unit: str = "week",
                     horizon_months: int = 12, discount_rate: float = 0.01) -> dict[str, Any]:
     """Fit both models on a per-customer summary as of ``as_of`` and predict every customer
@@ -365,16 +389,10 @@ def predict_summary(summary: pl.DataFrame, as_of: date, time_unit: str = "week",
     """
     horizon_months, discount_rate = check_horizon(horizon_months, discount_rate)
     days = unit_days(time_unit)
-    x = summary["frequency"].cast(pl.Int64).to_numpy()
-    (ux, urd, utd), counts, inverse = compress(x, summary["recency_days"].to_numpy(),
-                                               summary["t_days"].to_numpy())
-    # the units as rfm_summary.sql divides them: the same floats as its columns
-    distinct = (ux.astype(float), urd / days, utd / days)
-    frequency = x.astype(float)
-    monetary = summary["monetary_value"].to_numpy()
-    bgnbd, gamma_gamma = _fit_window(summary, as_of, lambda: (
-        BGNBDModel().fit(*distinct, weights=counts),
-        GammaGammaModel().fit(frequency, monetary)))
+    grouped = _Grouped(summary, days)
+    distinct, inverse = grouped.distinct, grouped.inverse
+    frequency, monetary = grouped.frequency, grouped.monetary
+    bgnbd, gamma_gamma = _fit_window(summary, as_of, grouped.fit)
     horizons = monthly_horizons(time_unit, horizon_months)
     horizon = horizon_months * MONTH_DAYS / days
     path = bgnbd.expected_purchases_path(
