@@ -1,4 +1,4 @@
--- The order KPIs of order_kpis.sql per ISO week (Monday start), every week from the first
+-- The order KPIs of customer_tiles.sql per ISO week (Monday start), every week from the first
 -- order in scope to the week of "as of". A week's repeat purchase rate is the share of
 -- that week's customers with 2+ orders up to the week's end (orders counted within the
 -- filters, so from the date-range start on).
