@@ -161,3 +161,29 @@ def test_what_changed_names_the_segment_that_caused_the_fall():
     # so neither "ads" nor "mobile" alone is the answer
     assert orders_sentence == ("Orders fell 12.5% (40 → 35); orders through ads on mobile "
                                "account for 100% of the fall.")
+
+
+def test_what_changed_stops_at_the_sentences_shown(monkeypatch):
+    """Only MAX_SENTENCES movements are told: the records of the movements after them are
+    not queried, and the sentences are those of the full list cut to the first four."""
+    from retention_core.demo import generate_demo
+    from retention_core.metrics import overview as ov
+
+    ws = Workspace.from_frames(**generate_demo(customers=1500, seed=3))
+    queried = []
+    original = ov.change_records
+
+    def counting(con, filters, kpi, *args, **kwargs):
+        queried.append(kpi)
+        return original(con, filters, kpi, *args, **kwargs)
+
+    monkeypatch.setattr(ov, "change_records", counting)
+    shown = ov.compute_overview(ws.cursor(), Filters(), "week")
+    asked_shown = list(queried)
+    monkeypatch.setattr(ov, "MAX_SENTENCES", 100)
+    queried.clear()
+    everything = ov.compute_overview(ws.cursor(), Filters(), "week")
+    moved = [t for t in everything.tiles if t["size"] >= ov.MIN_MOVEMENT]
+    assert len(moved) > 4 and len(everything.sentences) > 4  # the case being tested
+    assert shown.sentences == everything.sentences[:4]
+    assert len(asked_shown) < len(queried)

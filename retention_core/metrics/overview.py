@@ -276,6 +276,8 @@ def describe_changes(con: duckdb.DuckDBPyConnection, filters: Filters, period: s
     # revenue, orders and AOV share one records query, so do the three customer KPIs
     records_of: dict[tuple[str, str], pl.DataFrame] = {}
     for tile in moved:
+        if len(sentences) == MAX_SENTENCES:
+            break  # the rest could only come after these: no records queried for them
         spec = KPI_BY_KEY[tile["key"]]
         direction = "rose" if tile["value"] > tile["previous"] else "fell"
         change = tile["delta_text"].replace(" vs previous", "")
