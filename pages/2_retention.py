@@ -40,9 +40,10 @@ with controls[2].expander("Windows"):
         "Churn window (days)", min_value=1, value=ret.DEFAULT_CHURN_DAYS, step=30,
         key="ret_churn", help="A customer has churned when their last order is older than this."))
 
-# order KPIs and churn: one pass over the orders
-tiles = cached(ret.compute_retention_tiles, ctx.filters, churn_days)
-kpis, churn = tiles["kpis"], tiles["churn"]
+# order KPIs, churn and the last complete period's CRR: one pass over the orders
+figures = cached(ret.compute_retention_tiles, ctx.filters, churn_days, period=period,
+                 activity_days=activity_days)
+kpis, churn, last_crr = figures["kpis"], figures["churn"], figures["crr"]
 if kpis["orders"] == 0:
     if ctx.ws.has("orders"):
         ui.empty_state(f"No orders match the filters ({ctx.filters.describe()}). Widen the date "
@@ -59,8 +60,6 @@ in_progress = (f"; the {period} starting {scope['current_start']:%Y-%m-%d} is st
                "(grey / hatched / '…', never counted as a drop)" if scope["is_partial"] else "")
 st.caption(f"As of {scope['as_of']:%Y-%m-%d}{in_progress}. Filters: {ctx.filters.describe()}. "
            "Guest orders count for revenue, not for customers.")
-crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
-last_crr = ret.latest_complete_crr(crr)
 
 # -- KPI tiles ------------------------------------------------------------------------------
 tiles = st.columns(4)
@@ -153,6 +152,7 @@ if repeat_tab.open:
         returning = cached(ret.compute_returning_share, ctx.filters, period)
         ui.chart(charts.plot_returning_revenue(returning, period), returning,
                  f"revenue_new_vs_returning_{period}")
+        crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
         ui.chart(charts.plot_customer_retention_rate(crr, period), crr,
                  f"customer_retention_rate_{period}")
         gaps = cached(ret.compute_time_between_orders, ctx.filters)

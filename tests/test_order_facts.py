@@ -38,6 +38,8 @@ def _results(con, filters: Filters, as_of: date) -> dict:
         "returning": r.compute_returning_share(con, filters, "week", as_of=as_of),
         "gaps": r.compute_time_between_orders(con, filters, as_of=as_of),
         "churn": r.compute_churn(con, filters, 60, as_of=as_of),
+        "tiles": r.compute_retention_tiles(con, filters, 60, as_of, period="week",
+                                           activity_days=30),
         "kpis": r.compute_order_kpis(con, filters, as_of=as_of),
         "weekly": r.compute_weekly_order_kpis(con, filters, as_of=as_of),
         "bounds": clv.order_date_bounds(con, filters),

@@ -18,11 +18,13 @@ PAGE = "pages/2_retention.py"
 COHORTS, SEGMENTS, REPEAT = "Cohorts", "Segments that keep customers", "Repeat buying"
 # charts each tab draws: heatmap and curves; segment ranking and curves; revenue, CRR, gaps
 CHARTS = {COHORTS: 2, SEGMENTS: 2, REPEAT: 3}
-# what each tab computes; the tiles above the tabs need the order KPIs and churn (one
-# call), the "as of" date and the customer retention rate whichever tab is open
+# what each tab computes; the tiles above the tabs need the order KPIs, churn and the last
+# complete period's CRR (one call) and the "as of" date whichever tab is open; the CRR
+# series is the Repeat buying tab's chart
 TAB_FUNCTIONS = {COHORTS: {"compute_cohort_table"}, SEGMENTS: {"compare_segments"},
-                 REPEAT: {"compute_returning_share", "compute_time_between_orders"}}
-SHARED = {"compute_retention_tiles", "describe_as_of", "compute_customer_retention_rate"}
+                 REPEAT: {"compute_returning_share", "compute_customer_retention_rate",
+                          "compute_time_between_orders"}}
+SHARED = {"compute_retention_tiles", "describe_as_of"}
 
 
 def _open(tmp_path, monkeypatch, name="ws", **frames) -> AppTest:

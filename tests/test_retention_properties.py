@@ -114,6 +114,44 @@ def test_customer_retention_rate_equals_reference(orders, filters, period, windo
         assert _close(row["crr"], crr)
 
 
+@st.composite
+def many_customer_orders(draw):
+    """Up to 60 orders of 25 customers over 420 days, a third of them at midnight: new
+    customers keep arriving (N > 0 in late periods) and orders sit on period bounds."""
+    return [{"order_id": f"o{i:03d}",
+             "customer_id": f"k{draw(st.integers(0, 24))}",
+             "ordered_at": BASE + timedelta(days=draw(st.integers(0, 420)),
+                                            hours=draw(st.sampled_from([0, 0, 13]))),
+             "revenue": 10.0, "status": "paid",
+             "channel": draw(st.sampled_from(["web", "app"])), "delivered_late": None}
+            for i in range(draw(st.integers(0, 60)))]
+
+
+@SETTINGS
+@given(orders=st.one_of(order_sets(), many_customer_orders()), filters=filter_sets(),
+       period=st.sampled_from(["week", "month", "quarter"]),
+       window=st.sampled_from([1, 7, 30, 90, 365]),
+       as_of_day=st.one_of(st.none(), st.integers(300, 440)))
+def test_tile_crr_is_the_latest_complete_period_of_the_reference(orders, filters, period,
+                                                                 window, as_of_day):
+    """The Retention tile's CRR, counted in the tiles' aggregate for the last complete
+    period (or found in the series when that one has none), is the reference's."""
+    as_of = None if as_of_day is None else (BASE + timedelta(days=as_of_day)).date()
+    if as_of is not None and filters.start is not None and as_of < filters.start:
+        as_of = filters.start
+    ref = _ref(orders, filters, as_of)
+    with _workspace(orders) as ws:
+        got = r.compute_retention_tiles(ws.cursor(), filters, 30, as_of, period=period,
+                                        activity_days=window)["crr"]
+    done = [(p, crr) for p, _, _, _, crr, part in ref.crr(period, window)
+            if not part and crr is not None]
+    if not done:
+        assert got == {"crr": None, "period_start": None}
+    else:
+        assert got["period_start"] == done[-1][0]
+        assert _close(got["crr"], done[-1][1])
+
+
 @SETTINGS
 @given(orders=order_sets(), filters=filter_sets(), period=st.sampled_from(["week", "month", "quarter"]))
 def test_returning_share_equals_reference(orders, filters, period):

@@ -318,10 +318,9 @@ def compute_retention_summary(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``churned``, ``churned_share``, ``churn_days``, ``activity_days``.
     """
     scope = describe_as_of(con, filters, period, as_of)
-    tiles = compute_retention_tiles(con, filters, churn_days, as_of=scope["as_of"])
-    kpis, churn = tiles["kpis"], tiles["churn"]
-    crr = latest_complete_crr(compute_customer_retention_rate(
-        con, filters, period, activity_days, as_of=scope["as_of"]))
+    tiles = compute_retention_tiles(con, filters, churn_days, as_of=scope["as_of"],
+                                    period=period, activity_days=activity_days)
+    kpis, churn, crr = tiles["kpis"], tiles["churn"], tiles["crr"]
     return {
         **scope,
         "customers": kpis["customers"],

@@ -8,7 +8,11 @@
 --   order on or after its start), with their whole history up to "as of": churned = last
 --   order older than the churn window (none in the $churn_days days ending with "as of"),
 --   repeat buyers, days from first to second order.
--- Both group the same orders by customer, so they share one aggregate.
+-- * the customer retention rate of one complete period [$crr_start, $crr_end) for its tile
+--   (as retention/customer_retention_rate.sql defines it: S = customers with an order
+--   in the $activity_days days before the period's first midnight, E = the same before
+--   its end, N = customers whose first order falls in it), when those bounds are given.
+-- All group the same orders by customer, so they share one aggregate.
 with orders_to_date as (
     select customer_id, ordered_at, revenue
     from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
@@ -23,7 +27,10 @@ per_customer as (
         max(ordered_at) as last_at,
         count(*) as orders,
         min(ordered_at, 2)[2] as second_at,
-        count(*) filter (where $f_start is null or ordered_at >= $f_start) as orders_in_range
+        count(*) filter (where $f_start is null or ordered_at >= $f_start) as orders_in_range,
+        -- the last order before the period's first midnight and before its end
+        max(ordered_at) filter (where ordered_at < $crr_start) as last_before_start,
+        max(ordered_at) filter (where ordered_at < $crr_end) as last_before_end
     from orders_to_date
     where customer_id is not null
     group by customer_id
@@ -61,6 +68,21 @@ churn as (
     from acquired
 ),
 
+retention_rate as (
+    select
+        -- active at a midnight: an order in the $activity_days days before it
+        count(*) filter (
+            where last_before_start >= cast($crr_start as timestamp) - to_days($activity_days)
+        ) as crr_start_customers,
+        count(*) filter (
+            where last_before_end >= cast($crr_end as timestamp) - to_days($activity_days)
+        ) as crr_end_customers,
+        count(*) filter (where first_at >= $crr_start and first_at < $crr_end)
+            as crr_new_customers,
+        min(first_at) as first_order_at
+    from per_customer
+),
+
 final as (
     select
         c.customers,
@@ -72,10 +94,15 @@ final as (
         h.acquired_customers,
         h.churned,
         h.acquired_repeat_customers,
-        h.median_days_to_second
+        h.median_days_to_second,
+        r.crr_start_customers,
+        r.crr_end_customers,
+        r.crr_new_customers,
+        r.first_order_at
     from customer_totals as c
     cross join order_totals as o
     cross join churn as h
+    cross join retention_rate as r
 )
 
 select * from final
