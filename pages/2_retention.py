@@ -9,6 +9,8 @@ from retention_core.filters import PERIODS
 from retention_core.metrics import retention as ret
 from retention_core.metrics import segments as seg
 
+REPEAT = "Repeat buying"  # the tab that draws the customer retention rate series
+
 ctx = state.page_context()
 # widgets of the tabs, which are drawn only while their tab is open
 state.keep_widget_values({"ret_dimension": next(iter(seg.SEGMENT_DIMENSIONS)),
@@ -40,10 +42,14 @@ with controls[2].expander("Windows"):
         "Churn window (days)", min_value=1, value=ret.DEFAULT_CHURN_DAYS, step=30,
         key="ret_churn", help="A customer has churned when their last order is older than this."))
 
-# order KPIs, churn and the last complete period's CRR: one pass over the orders
+# Order KPIs, churn and the last complete period's CRR: one pass over the orders. The
+# Repeat buying tab draws the whole CRR series, so there the tile takes its value from it
+# instead (the same number). Which tab is open is known from the previous run; a wrong
+# guess on the first one costs a little time, never a different number.
+crr_series_shown = st.session_state.get("ret_tab") == REPEAT
 figures = cached(ret.compute_retention_tiles, ctx.filters, churn_days, period=period,
-                 activity_days=activity_days)
-kpis, churn, last_crr = figures["kpis"], figures["churn"], figures["crr"]
+                 activity_days=None if crr_series_shown else activity_days)
+kpis, churn = figures["kpis"], figures["churn"]
 if kpis["orders"] == 0:
     if ctx.ws.has("orders"):
         ui.empty_state(f"No orders match the filters ({ctx.filters.describe()}). Widen the date "
@@ -60,6 +66,11 @@ in_progress = (f"; the {period} starting {scope['current_start']:%Y-%m-%d} is st
                "(grey / hatched / '…', never counted as a drop)" if scope["is_partial"] else "")
 st.caption(f"As of {scope['as_of']:%Y-%m-%d}{in_progress}. Filters: {ctx.filters.describe()}. "
            "Guest orders count for revenue, not for customers.")
+if crr_series_shown:
+    crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
+    last_crr = ret.latest_complete_crr(crr)
+else:
+    last_crr = figures["crr"]
 
 # -- KPI tiles ------------------------------------------------------------------------------
 tiles = st.columns(4)
@@ -91,8 +102,7 @@ ui.download_csv(pl.DataFrame([{**kpis, **churn, "crr": last_crr["crr"],
 # Only the open tab runs (its label is in the URL as ?ret_tab=, so a link opens it): a
 # click on a filter or control computes what is on screen, not all three tabs.
 cohorts_tab, segments_tab, repeat_tab = st.tabs(
-    ["Cohorts", "Segments that keep customers", "Repeat buying"], key="ret_tab",
-    bind="query-params")
+    ["Cohorts", "Segments that keep customers", REPEAT], key="ret_tab", bind="query-params")
 
 # -- cohorts --------------------------------------------------------------------------------
 if cohorts_tab.open:

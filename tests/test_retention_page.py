@@ -198,3 +198,33 @@ def test_guest_orders_only(tmp_path, monkeypatch):
                orders=ORDERS.with_columns(pl.lit(None, dtype=pl.String).alias("customer_id")))
     assert any("no customer_id" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 0
+
+
+def test_crr_tile_is_the_same_whichever_tab_computes_it(tmp_path, monkeypatch):
+    """Off the Repeat buying tab the CRR tile comes from the tiles' aggregate; on it, from
+    the series that tab draws (the tiles then skip their CRR part). The tile is the same."""
+    from dashboard import state
+
+    asked = []
+    real = state.cached
+
+    def record(fn, ws, *args, **kwargs):
+        asked.append((fn.__name__, kwargs.get("activity_days")))
+        return real(fn, ws, *args, **kwargs)
+
+    monkeypatch.setattr(state, "cached", record)
+    at = _open(tmp_path, monkeypatch, orders=ORDERS)
+
+    def crr_tile():
+        tile = next(m for m in at.metric if m.label.startswith("CRR"))
+        return tile.label, tile.value
+
+    on_cohorts = crr_tile()
+    assert ("compute_retention_tiles", 365) in asked
+    _open_tab(at, REPEAT)
+    asked.clear()
+    at.sidebar.multiselect(key="flt_channel").set_value(["web"]).run()  # a click there
+    at.sidebar.multiselect(key="flt_channel").set_value([]).run()
+    assert ("compute_retention_tiles", None) in asked
+    assert ("compute_retention_tiles", 365) not in asked
+    assert crr_tile() == on_cohorts
