@@ -66,11 +66,9 @@ in_progress = (f"; the {period} starting {scope['current_start']:%Y-%m-%d} is st
                "(grey / hatched / '…', never counted as a drop)" if scope["is_partial"] else "")
 st.caption(f"As of {scope['as_of']:%Y-%m-%d}{in_progress}. Filters: {ctx.filters.describe()}. "
            "Guest orders count for revenue, not for customers.")
-if crr_series_shown:
-    crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
-    last_crr = ret.latest_complete_crr(crr)
-else:
-    last_crr = figures["crr"]
+crr = (cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
+       if crr_series_shown else None)
+last_crr = ret.latest_complete_crr(crr) if crr is not None else figures["crr"]
 
 # -- KPI tiles ------------------------------------------------------------------------------
 tiles = st.columns(4)
@@ -162,7 +160,8 @@ if repeat_tab.open:
         returning = cached(ret.compute_returning_share, ctx.filters, period)
         ui.chart(charts.plot_returning_revenue(returning, period), returning,
                  f"revenue_new_vs_returning_{period}")
-        crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
+        if crr is None:  # (the guess above was wrong)
+            crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
         ui.chart(charts.plot_customer_retention_rate(crr, period), crr,
                  f"customer_retention_rate_{period}")
         gaps = cached(ret.compute_time_between_orders, ctx.filters)
