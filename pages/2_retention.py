@@ -66,9 +66,10 @@ in_progress = (f"; the {period} starting {scope['current_start']:%Y-%m-%d} is st
                "(grey / hatched / '…', never counted as a drop)" if scope["is_partial"] else "")
 st.caption(f"As of {scope['as_of']:%Y-%m-%d}{in_progress}. Filters: {ctx.filters.describe()}. "
            "Guest orders count for revenue, not for customers.")
-crr = (cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
-       if crr_series_shown else None)
-last_crr = ret.latest_complete_crr(crr) if crr is not None else figures["crr"]
+# the CRR series and the returning share: one query, on the Repeat buying tab only
+repeat = (cached(ret.compute_repeat_buying, ctx.filters, period, activity_days)
+          if crr_series_shown else None)
+last_crr = ret.latest_complete_crr(repeat["crr"]) if repeat is not None else figures["crr"]
 
 # -- KPI tiles ------------------------------------------------------------------------------
 tiles = st.columns(4)
@@ -157,11 +158,11 @@ if segments_tab.open:
 # -- repeat buying --------------------------------------------------------------------------
 if repeat_tab.open:
     with repeat_tab:
-        returning = cached(ret.compute_returning_share, ctx.filters, period)
+        if repeat is None:  # (the guess above was wrong)
+            repeat = cached(ret.compute_repeat_buying, ctx.filters, period, activity_days)
+        returning, crr = repeat["returning"], repeat["crr"]
         ui.chart(charts.plot_returning_revenue(returning, period), returning,
                  f"revenue_new_vs_returning_{period}")
-        if crr is None:  # (the guess above was wrong)
-            crr = cached(ret.compute_customer_retention_rate, ctx.filters, period, activity_days)
         ui.chart(charts.plot_customer_retention_rate(crr, period), crr,
                  f"customer_retention_rate_{period}")
         gaps = cached(ret.compute_time_between_orders, ctx.filters)

@@ -36,6 +36,7 @@ def _results(con, filters: Filters, as_of: date) -> dict:
         "cohorts": r.query_cohorts(con, filters, "month", as_of=as_of),
         "cohorts_unbounded_weeks": r.query_cohorts(con, filters, "week", True, as_of=as_of),
         "returning": r.compute_returning_share(con, filters, "week", as_of=as_of),
+        "repeat": r.compute_repeat_buying(con, filters, "quarter", 60, as_of=as_of),
         "gaps": r.compute_time_between_orders(con, filters, as_of=as_of),
         "churn": r.compute_churn(con, filters, 60, as_of=as_of),
         "tiles": r.compute_retention_tiles(con, filters, 60, as_of, period="week",

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 from test_retention_reference import Ref
 
 from retention_core.filters import Filters
@@ -106,6 +107,9 @@ def test_customer_retention_rate_equals_reference(orders, filters, period, windo
     ref = _ref(orders, filters)
     with _workspace(orders) as ws:
         got = r.compute_customer_retention_rate(ws.cursor(), filters, period, window)
+        # the Repeat buying tab's query computes the same series with the returning share
+        assert_frame_equal(r.compute_repeat_buying(ws.cursor(), filters, period, window)["crr"],
+                           got)
     want = ref.crr(period, window)
     assert got.height == len(want)
     for row, (p, s_, e, n, crr, part) in zip(got.iter_rows(named=True), want, strict=True):

@@ -48,7 +48,11 @@ def customer_orders_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
     orders (there it is the row number, which ranks a customer's orders as (ordered_at,
     order_id) does). Results are the same either way (tests/test_order_facts.py).
     """
-    sql = load_sql(name)
+    return on_order_facts(con, load_sql(name))
+
+
+def on_order_facts(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """:func:`customer_orders_sql` for SQL text (a query with its parts filled in)."""
     if derived.available(con, "order_facts"):
         return sql.replace("scoped_orders(", "scoped_order_facts(")
     return sql

@@ -21,7 +21,7 @@ import polars as pl
 
 from retention_core import derived
 from retention_core.filters import Filters
-from retention_core.metrics.common import customer_orders_sql
+from retention_core.metrics.common import customer_orders_sql, on_order_facts
 from retention_core.metrics.retention_kpis import (  # noqa: F401  (re-exported)
     compute_order_kpis,
     compute_retention_tiles,
@@ -202,8 +202,41 @@ def compute_customer_retention_rate(con: duckdb.DuckDBPyConnection, filters: Fil
     if scope is None:
         return pl.DataFrame(schema=CRR_SCHEMA)
     params = scope_params(filters, scope, activity_days=activity_days)
-    frame = query_frame(con, customer_orders_sql(con, "retention/customer_retention_rate"), params)
+    frame = query_frame(con, _with_crr_steps(con, "retention/customer_retention_rate"), params)
     return _conform(frame, CRR_SCHEMA)
+
+
+def _with_crr_steps(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The query ``name`` with the customer retention rate's steps (``crr_steps.sql``),
+    on ``order_facts`` when the workspace has it."""
+    return on_order_facts(con, fill_part(load_sql(name), "crr_steps",
+                                         load_sql("retention/crr_steps")))
+
+
+def compute_repeat_buying(con: duckdb.DuckDBPyConnection, filters: Filters,
+                          period: str = "month", activity_days: int = DEFAULT_ACTIVITY_DAYS,
+                          as_of: date | None = None) -> dict[str, pl.DataFrame]:
+    """The customer retention rate and the returning-customer share per period from one
+    window pass over the orders (``retention/repeat_buying.sql``).
+
+    Returns
+    -------
+    dict
+        ``crr``: :func:`compute_customer_retention_rate`; ``returning``:
+        :func:`compute_returning_share` (the same frames they return).
+    """
+    check_days(activity_days, "The activity window")
+    scope = resolve_scope(con, filters, period, as_of)
+    if scope is None:
+        return {"crr": pl.DataFrame(schema=CRR_SCHEMA),
+                "returning": pl.DataFrame(schema=RETURNING_SCHEMA)}
+    params = scope_params(filters, scope, activity_days=activity_days)
+    both = query_frame(con, _with_crr_steps(con, "retention/repeat_buying"), params)
+    crr = (both.filter(pl.col("customers_start").is_not_null())
+           .rename({"crr_partial": "is_partial"}))
+    returning = (both.filter(pl.col("orders").is_not_null())
+                 .rename({"returning_partial": "is_partial"}))
+    return {"crr": _conform(crr, CRR_SCHEMA), "returning": _conform(returning, RETURNING_SCHEMA)}
 
 
 def compute_returning_share(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -221,12 +254,7 @@ def compute_returning_share(con: duckdb.DuckDBPyConnection, filters: Filters,
         ``guest_orders``, the same four for revenue, ``returning_order_share``,
         ``returning_revenue_share`` and ``is_partial``.
     """
-    scope = resolve_scope(con, filters, period, as_of)
-    if scope is None:
-        return pl.DataFrame(schema=RETURNING_SCHEMA)
-    sql = customer_orders_sql(con, "retention/returning_share")
-    frame = query_frame(con, sql, scope_params(filters, scope))
-    return _conform(frame, RETURNING_SCHEMA)
+    return compute_repeat_buying(con, filters, period, as_of=as_of)["returning"]
 
 
 def compute_time_between_orders(con: duckdb.DuckDBPyConnection, filters: Filters,

@@ -1,30 +1,29 @@
--- Orders and revenue per period from new customers, returning customers (first order in
--- an earlier period, SPEC.md "Returning-customer share") and guests (no customer_id).
--- Shares are over all orders of the period, guests included.
-with history as (
-    select customer_id, ordered_at, revenue
-    from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
-),
+-- The Repeat buying tab's two series from one window pass over the orders: the customer
+-- retention rate per period (crr_steps.sql; definition in customer_retention_rate.sql)
+-- and the orders and revenue per period from new customers, returning customers (first
+-- order in an earlier period, SPEC.md "Returning-customer share") and guests (no
+-- customer_id). Shares are over all orders of the period, guests included; the date range
+-- selects the orders counted, a customer's history before it still decides "returning".
+-- One row per period of either series (each side's columns NULL outside its own periods).
+with
+-- {crr_steps}
 
-first_periods as (
-    select customer_id, cast(date_trunc($period, min(ordered_at)) as date) as first_period
-    from history
-    where customer_id is not null
-    group by customer_id
-),
-
-orders_in_range as (
+, buyer_orders as (
+    -- the customers' orders carry their first order day from the window pass
     select
-        cast(date_trunc($period, h.ordered_at) as date) as period_start,
-        h.revenue,
+        cast(date_trunc($period, ordered_at) as date) as period_start,
+        revenue,
         case
-            when h.customer_id is null then 'guest'
-            when f.first_period < cast(date_trunc($period, h.ordered_at) as date) then 'returning'
+            when cast(date_trunc($period, first_day) as date)
+                < cast(date_trunc($period, ordered_at) as date) then 'returning'
             else 'new'
         end as buyer
-    from history as h
-    left join first_periods as f using (customer_id)
-    where $f_start is null or h.ordered_at >= $f_start
+    from order_days
+    where $f_start is null or ordered_at >= $f_start
+    union all
+    select cast(date_trunc($period, ordered_at) as date), revenue, 'guest'
+    from all_orders
+    where customer_id is null and ($f_start is null or ordered_at >= $f_start)
 ),
 
 totals as (
@@ -38,11 +37,11 @@ totals as (
         coalesce(sum(revenue) filter (where buyer = 'new'), 0) as new_revenue,
         coalesce(sum(revenue) filter (where buyer = 'returning'), 0) as returning_revenue,
         coalesce(sum(revenue) filter (where buyer = 'guest'), 0) as guest_revenue
-    from orders_in_range
+    from buyer_orders
     group by period_start
 ),
 
-periods as (
+buyer_periods as (
     select cast(unnest(generate_series(
         cast(min(period_start) as timestamp), cast($current_start as timestamp),
         case $period when 'week' then interval 7 day when 'month' then interval 1 month
@@ -52,7 +51,7 @@ periods as (
     having min(period_start) is not null
 ),
 
-final as (
+returning_share as (
     select
         p.period_start,
         coalesce(t.orders, 0) as orders,
@@ -65,10 +64,16 @@ final as (
         coalesce(t.guest_revenue, 0) as guest_revenue,
         t.returning_orders / nullif(t.orders, 0) as returning_order_share,
         t.returning_revenue / nullif(t.revenue, 0) as returning_revenue_share,
-        $current_partial and p.period_start = $current_start as is_partial
-    from periods as p
+        $current_partial and p.period_start = $current_start as returning_partial
+    from buyer_periods as p
     left join totals as t using (period_start)
+),
+
+both_series as (
+    select *
+    from (select * rename (is_partial as crr_partial) from final) as c
+    full outer join returning_share as r using (period_start)
 )
 
-select * from final
+select * from both_series
 order by period_start
