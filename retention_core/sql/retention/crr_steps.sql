@@ -1,18 +1,12 @@
 -- The steps of the customer retention rate per period (customer_retention_rate.sql has the
 -- definition), ending with `final`. A part: customer_retention_rate.sql selects `final`,
 -- repeat_buying.sql adds the returning-customer share computed on the same window pass.
-all_orders as (
-    -- every order up to "as of" that passes the channel / country / device filters,
-    -- guest orders too (repeat_buying.sql counts them)
-    select customer_id, ordered_at, revenue
-    from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
-),
-
 history as (
-    -- not made distinct: a second order on the same day gets a stretch that ends where
-    -- it starts (its "next order day" is that same day), so it adds nothing below
+    -- every customer's order up to "as of" that passes the channel / country / device
+    -- filters; not made distinct: a second order on the same day gets a stretch that
+    -- ends where it starts (its "next order day" is that same day), so it adds nothing
     select customer_id, cast(ordered_at as date) as order_day, ordered_at, revenue
-    from all_orders
+    from scoped_orders(null, $until, $f_channels, $f_countries, $f_devices)
     where customer_id is not null
 ),
 

@@ -21,9 +21,10 @@ with
     from order_days
     where $f_start is null or ordered_at >= $f_start
     union all
+    -- guest orders: a scan of their own (read once more rather than kept from above)
     select cast(date_trunc($period, ordered_at) as date), revenue, 'guest'
-    from all_orders
-    where customer_id is null and ($f_start is null or ordered_at >= $f_start)
+    from scoped_orders($f_start, $until, $f_channels, $f_countries, $f_devices)
+    where customer_id is null
 ),
 
 totals as (
