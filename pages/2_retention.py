@@ -66,7 +66,8 @@ in_progress = (f"; the {period} starting {scope['current_start']:%Y-%m-%d} is st
                "(grey / hatched / '…', never counted as a drop)" if scope["is_partial"] else "")
 st.caption(f"As of {scope['as_of']:%Y-%m-%d}{in_progress}. Filters: {ctx.filters.describe()}. "
            "Guest orders count for revenue, not for customers.")
-# the CRR series and the returning share: one query, on the Repeat buying tab only
+# the CRR series, the returning share and the time between orders: one query, on the
+# Repeat buying tab only
 repeat = (cached(ret.compute_repeat_buying, ctx.filters, period, activity_days)
           if crr_series_shown else None)
 last_crr = ret.latest_complete_crr(repeat["crr"]) if repeat is not None else figures["crr"]
@@ -165,7 +166,7 @@ if repeat_tab.open:
                  f"revenue_new_vs_returning_{period}")
         ui.chart(charts.plot_customer_retention_rate(crr, period), crr,
                  f"customer_retention_rate_{period}")
-        gaps = cached(ret.compute_time_between_orders, ctx.filters)
+        gaps = repeat["gaps"]
         ui.chart(charts.plot_time_between_orders(gaps), gaps, "time_between_orders")
         st.caption("Days between order dates (two orders on one day: 0). First to second "
                    "order: customers acquired in the date range.")

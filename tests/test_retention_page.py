@@ -20,9 +20,10 @@ COHORTS, SEGMENTS, REPEAT = "Cohorts", "Segments that keep customers", "Repeat b
 CHARTS = {COHORTS: 2, SEGMENTS: 2, REPEAT: 3}
 # what each tab computes; the tiles above the tabs need the order KPIs, churn and the last
 # complete period's CRR (one call) and the "as of" date whichever tab is open; the CRR
-# series and the returning share (one call) are the Repeat buying tab's charts
+# series, the returning share and the time between orders (one call) are the Repeat
+# buying tab's charts
 TAB_FUNCTIONS = {COHORTS: {"compute_cohort_table"}, SEGMENTS: {"compare_segments"},
-                 REPEAT: {"compute_repeat_buying", "compute_time_between_orders"}}
+                 REPEAT: {"compute_repeat_buying"}}
 SHARED = {"compute_retention_tiles", "describe_as_of"}
 
 

@@ -216,27 +216,32 @@ def _with_crr_steps(con: duckdb.DuckDBPyConnection, name: str) -> str:
 def compute_repeat_buying(con: duckdb.DuckDBPyConnection, filters: Filters,
                           period: str = "month", activity_days: int = DEFAULT_ACTIVITY_DAYS,
                           as_of: date | None = None) -> dict[str, pl.DataFrame]:
-    """The customer retention rate and the returning-customer share per period from one
-    window pass over the orders (``retention/repeat_buying.sql``).
+    """The customer retention rate and the returning-customer share per period and the
+    time between orders, from one window pass over the orders
+    (``retention/repeat_buying.sql``).
 
     Returns
     -------
     dict
         ``crr``: :func:`compute_customer_retention_rate`; ``returning``:
-        :func:`compute_returning_share` (the same frames they return).
+        :func:`compute_returning_share`; ``gaps``: :func:`compute_time_between_orders`
+        (the same frames they return).
     """
     check_days(activity_days, "The activity window")
     scope = resolve_scope(con, filters, period, as_of)
     if scope is None:
         return {"crr": pl.DataFrame(schema=CRR_SCHEMA),
-                "returning": pl.DataFrame(schema=RETURNING_SCHEMA)}
+                "returning": pl.DataFrame(schema=RETURNING_SCHEMA),
+                "gaps": pl.DataFrame(schema=GAPS_SCHEMA)}
     params = scope_params(filters, scope, activity_days=activity_days)
     both = query_frame(con, _with_crr_steps(con, "retention/repeat_buying"), params)
     crr = (both.filter(pl.col("customers_start").is_not_null())
            .rename({"crr_partial": "is_partial"}))
     returning = (both.filter(pl.col("orders").is_not_null())
                  .rename({"returning_partial": "is_partial"}))
-    return {"crr": _conform(crr, CRR_SCHEMA), "returning": _conform(returning, RETURNING_SCHEMA)}
+    gaps = both.filter(pl.col("days").is_not_null()).sort("days")
+    return {"crr": _conform(crr, CRR_SCHEMA), "returning": _conform(returning, RETURNING_SCHEMA),
+            "gaps": _conform(gaps, GAPS_SCHEMA)}
 
 
 def compute_returning_share(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -272,12 +277,7 @@ def compute_time_between_orders(con: duckdb.DuckDBPyConnection, filters: Filters
         ``first_to_second`` (customers whose second order came that many days after the
         first), one row per length that occurs.
     """
-    scope = resolve_scope(con, filters, "week", as_of)
-    if scope is None:
-        return pl.DataFrame(schema=GAPS_SCHEMA)
-    frame = query_frame(con, customer_orders_sql(con, "retention/time_between_orders"),
-                        scope_params(filters, scope))
-    return _conform(frame, GAPS_SCHEMA)
+    return compute_repeat_buying(con, filters, "month", as_of=as_of)["gaps"]
 
 
 def compute_churn(con: duckdb.DuckDBPyConnection, filters: Filters,

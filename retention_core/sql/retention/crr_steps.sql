@@ -17,8 +17,10 @@ order_days as (
         order_day,
         lag(order_day) over by_customer as previous_day,
         lead(order_day) over by_customer as next_day,
-        -- for repeat_buying.sql (new or returning buyer); unused columns cost nothing here
+        -- for repeat_buying.sql (new or returning buyer, time between orders); unused
+        -- columns cost nothing here
         first_value(order_day) over by_customer as first_day,
+        row_number() over by_customer as order_number,
         ordered_at,
         revenue
     from history

@@ -1,10 +1,17 @@
--- The Repeat buying tab's two series from one window pass over the orders: the customer
--- retention rate per period (crr_steps.sql; definition in customer_retention_rate.sql)
--- and the orders and revenue per period from new customers, returning customers (first
--- order in an earlier period, SPEC.md "Returning-customer share") and guests (no
--- customer_id). Shares are over all orders of the period, guests included; the date range
--- selects the orders counted, a customer's history before it still decides "returning".
--- One row per period of either series (each side's columns NULL outside its own periods).
+-- The Repeat buying tab's charts from one window pass over the orders (each customer's
+-- orders by day, crr_steps.sql):
+-- * the customer retention rate per period (definition in customer_retention_rate.sql);
+-- * the orders and revenue per period from new customers, returning customers (first
+--   order in an earlier period, SPEC.md "Returning-customer share") and guests (no
+--   customer_id). Shares are over all orders of the period, guests included; the date
+--   range selects the orders counted, a customer's history before it still decides
+--   "returning";
+-- * time between orders (SPEC.md): calendar days between a customer's consecutive orders
+--   (same-day orders give 0), counted where the later order falls in the date range; and
+--   days from first to second order for customers acquired in the range. Same-day orders
+--   need no tie-break: they give the same gaps in either order.
+-- Rows: one per period of either period series (each side's columns NULL outside its own
+-- periods), then one per number of days (`days` set, the period columns NULL).
 with
 -- {crr_steps}
 
@@ -74,7 +81,32 @@ both_series as (
     select *
     from (select * rename (is_partial as crr_partial) from final) as c
     full outer join returning_share as r using (period_start)
+),
+
+between_orders as (
+    select order_day - previous_day as days, count(*) as gaps
+    from order_days
+    where previous_day is not null and ($f_start is null or ordered_at >= $f_start)
+    group by 1
+),
+
+second_orders as (
+    select order_day - first_day as days, count(*) as customers
+    from order_days
+    where order_number = 2 and ($f_start is null or first_day >= $f_start)
+    group by 1
+),
+
+gaps as (
+    select
+        cast(days as integer) as days,
+        cast(coalesce(b.gaps, 0) as bigint) as between_orders,
+        cast(coalesce(s.customers, 0) as bigint) as first_to_second
+    from between_orders as b
+    full outer join second_orders as s using (days)
 )
 
 select * from both_series
-order by period_start
+union all by name
+select * from gaps
+order by period_start, days
