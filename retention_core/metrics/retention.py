@@ -90,16 +90,15 @@ def _cohort_sql(con: duckdb.DuckDBPyConnection, dimension: str) -> str:
     them (:func:`customer_orders_sql`; there ``order_id`` is the row number, which breaks
     same-time ties between a customer's orders as the order_id does). Any other split
     reads the first order's attribute from ``orders``."""
-    on_facts = customer_orders_sql(con, "retention/cohort_table")
     if dimension == "none":
-        return fill_part(on_facts, "customers", load_sql("retention/all_customers"))
-    if dimension in FACT_DIMENSIONS and derived.available(con, "order_facts"):
-        sql, values = on_facts, "retention/segment_values_order_facts"
-    else:
-        sql, values = load_sql("retention/cohort_table"), "retention/segment_values"
-    customers = fill_part(load_sql("retention/segment_customers"), "segment_values",
-                          load_sql(values))
-    return fill_part(sql, "customers", customers)
+        return fill_part(customer_orders_sql(con, "retention/cohort_table"), "customers",
+                         load_sql("retention/all_customers"))
+    keyed = dimension in FACT_DIMENSIONS and derived.available(con, "order_facts")
+    sql = load_sql("retention/cohort_table")
+    values = fill_part(load_sql("retention/segment_values"), "order_dimensions",
+                       "" if keyed else load_sql("retention/segment_order_dimensions"))
+    customers = fill_part(load_sql("retention/segment_customers"), "segment_values", values)
+    return fill_part(on_order_facts(con, sql) if keyed else sql, "customers", customers)
 
 
 def compute_cohort_table(con: duckdb.DuckDBPyConnection, filters: Filters,

@@ -3,9 +3,8 @@
 -- going to the lowest order_id; the $top largest segments keep their name, the rest are
 -- pooled as '(other)'.
 -- segment_values (customer_id, ordered_at, order_id, segment_value): each order's value
--- of $dimension; retention/segment_values.sql on orders (every dimension), or
--- retention/segment_values_order_facts.sql (channel, country, device) on order_facts
--- (retention_core.metrics.retention._cohort_sql)
+-- of $dimension (retention/segment_values.sql; every dimension on orders, channel,
+-- country and device on order_facts: retention_core.metrics.retention._cohort_sql)
 -- {segment_values}
 first_segments as (
     select customer_id, arg_min(segment_value, (ordered_at, order_id)) as segment_value

@@ -1,5 +1,8 @@
--- The segment_values CTE of retention/segment_customers.sql on scoped_orders: any
--- dimension. A missing value is '(unknown)' (before arg_min, which would skip NULLs).
+-- The segment_values CTE of retention/segment_customers.sql: each order's value of
+-- $dimension, '(unknown)' when missing (before arg_min, which would skip NULLs).
+-- order_facts holds only channel, country and device (there order_id is the row number,
+-- ranking a customer's orders as order_id does); on orders the other dimensions are
+-- added at the marker (retention/segment_order_dimensions.sql).
 segment_values as (
     select
         customer_id,
@@ -10,15 +13,7 @@ segment_values as (
                 when 'channel' then nullif(trim(channel), '')
                 when 'country' then nullif(trim(country), '')
                 when 'device' then nullif(trim(device), '')
-                when 'product' then nullif(trim(product), '')
-                when 'category' then nullif(trim(category), '')
-                when 'discount_code' then
-                    case when nullif(trim(discount_code), '') is null then 'no code'
-                        else 'with code' end
-                when 'delivered_late' then
-                    case delivered_late when true then 'late' when false then 'on time' end
-                when 'returned' then
-                    case returned when true then 'returned' when false then 'not returned' end
+                -- {order_dimensions}
             end, '(unknown)') as segment_value
     from history
 ),
