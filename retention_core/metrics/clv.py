@@ -28,7 +28,13 @@ from retention_core.filters import Filters
 from retention_core.metrics.common import check_period, customer_orders_sql
 from retention_core.models import BGNBDModel, GammaGammaModel, unit_days
 from retention_core.models._mle import compress
-from retention_core.models.clv import MONTH_DAYS, check_horizon, discount_months, monthly_horizons
+from retention_core.models.clv import (
+    MONTH_DAYS,
+    check_horizon,
+    discount_months,
+    discounted_purchases,
+    monthly_horizons,
+)
 from retention_core.sql import load_sql, query_frame, query_one
 
 PERCENTILES = (10, 25, 50, 75, 90, 95, 99)
@@ -223,9 +229,9 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
     x = grouped.frequency
     holdout_days = (holdout_end - calibration_end).days
     spend = gamma_gamma.expected_average_spend(x, grouped.monetary)
-    path = bgnbd.expected_purchases_path(monthly_horizons(time_unit, horizon_months),
-                                         *grouped.distinct)
-    clv = discount_months(path, discount_rate)[grouped.inverse] * spend
+    clv = discounted_purchases(bgnbd, *grouped.distinct, time_unit=time_unit,
+                               horizon_months=horizon_months,
+                               discount_rate=discount_rate)[grouped.inverse] * spend
     result: dict[str, Any] = {
         "time_unit": time_unit,
         "calibration_end": calibration_end,
