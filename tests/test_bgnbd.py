@@ -502,3 +502,42 @@ def _cdnow_columns():
 def test_unfitted_model_says_so():
     with pytest.raises(ModelError, match="not fitted"):
         BGNBDModel().probability_alive([1], [1], [2])
+
+
+def test_shared_dropout_ridge_stops_early_and_keeps_the_limit(monkeypatch):
+    """Customers who all share one dropout probability p (no heterogeneity): the
+    likelihood keeps rising as a and b grow together with a / (a + b) = p. The fit stops
+    once both are past the ridge threshold with a settled gradient, instead of crawling
+    along the ridge, and predicts what a fit left to crawl predicts."""
+    from retention_core.models import _mle
+
+    rng = np.random.default_rng(2)  # a draw whose likelihood peaks on the ridge
+    T = rng.integers(1, 160, 20_000).astype(float) / 4
+    x, t_x = simulate_bgnbd({"r": 0.4, "alpha": 3.0, "a": 4e7, "b": 3.6e8}, T, rng)
+
+    calls = {"n": 0}
+    original = _Prepared.objective
+
+    def counted(self, theta):
+        calls["n"] += 1
+        return original(self, theta)
+
+    monkeypatch.setattr(_Prepared, "objective", counted)
+    fit = BGNBDModel().fit(x, t_x, T)
+    stopped, ridge = calls["n"], _mle.RIDGE
+    monkeypatch.setattr(_mle, "RIDGE", np.inf)  # never "on the ridge": BFGS's own stop
+    calls["n"] = 0
+    crawled = BGNBDModel().fit(x, t_x, T)
+
+    a, b = fit.params_["a"], fit.params_["b"]
+    assert min(a, b) > math.exp(ridge)  # stopped on the ridge, not before it
+    assert a / (a + b) == pytest.approx(0.1, rel=0.1)  # the shared p
+    # 40 evaluations against 179 (66 when only the precision-loss stop is accepted)
+    assert stopped < calls["n"] / 3
+    for name in ("r", "alpha"):
+        assert fit.params_[name] == pytest.approx(crawled.params_[name], rel=1e-4)
+    np.testing.assert_allclose(fit.probability_alive(x, t_x, T),
+                               crawled.probability_alive(x, t_x, T), rtol=0, atol=5e-5)
+    np.testing.assert_allclose(fit.expected_purchases(10.0, x, t_x, T),
+                               crawled.expected_purchases(10.0, x, t_x, T), rtol=1e-4,
+                               atol=1e-6)

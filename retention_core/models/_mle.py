@@ -21,6 +21,18 @@ from retention_core.errors import ModelError
 # seems to drop out, or every customer buys at the same rate): no usable estimate.
 LOG_BOUND = 25.0
 LOG_EXTREME = float(np.log(1e5))
+GRADIENT_TOLERANCE = 1e-5
+"""Largest gradient (of the mean negative log-likelihood per customer, in log-parameters)
+of an accepted optimum when BFGS stops short of its own ``gtol``."""
+RIDGE = 10.0
+RIDGE_TOLERANCE = 1e-4
+"""Past ``exp(RIDGE)`` (22,026) for every parameter that may run off, the model is at its
+limit (BG/NBD: a and b together, Beta(a, b) a point mass: customers share one dropout
+probability). The likelihood then rises by ever less along the ridge, and the gradient
+there is differences of digammas of huge arguments, accurate to ~1e-5. BFGS is stopped
+once the gradient is within ``GRADIENT_TOLERANCE`` (crawling on changes P(alive) by less
+than 5e-5, tests/test_bgnbd.py), and a stop for precision loss is accepted within
+``RIDGE_TOLERANCE``."""
 
 
 def as_float_array(values: object, name: str) -> np.ndarray:
@@ -123,9 +135,13 @@ def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
     run only when one failed. Raises :class:`ModelError` with ``advice`` when no start
     converges; ``extreme`` explains an optimum at an extreme value. Parameters whose index
     is in ``may_run_off`` may end anywhere inside ``LOG_BOUND``: a model whose limit there
-    is meaningful (BG/NBD without dropout) checks that itself.
+    is meaningful (BG/NBD without dropout) checks that itself. Once all of them are past
+    ``RIDGE``, the fit stops as soon as the gradient is within ``GRADIENT_TOLERANCE``
+    (see ``RIDGE``).
     """
     checked = np.array([i not in may_run_off for i in range(len(starts[0]))])
+    run_off = np.array(sorted(may_run_off), dtype=int)
+    last: dict[bytes, np.ndarray] = {}  # the gradient at the last point evaluated
 
     def guarded(theta: np.ndarray) -> tuple[float, np.ndarray]:
         if np.any(np.abs(theta) > LOG_BOUND):
@@ -133,7 +149,19 @@ def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
         value, grad = neg_loglik(theta)
         if not np.isfinite(value) or not np.all(np.isfinite(grad)):
             return np.inf, np.zeros_like(theta)
+        last.clear()
+        last[theta.tobytes()] = grad
         return value, grad
+
+    def on_ridge(theta: np.ndarray) -> bool:
+        return run_off.size > 0 and bool(np.all(theta[run_off] > RIDGE))
+
+    def stop_on_ridge(intermediate_result) -> None:
+        # BFGS evaluates the gradient at each accepted point, so it is the last one seen
+        grad = last.get(intermediate_result.x.tobytes())
+        if (grad is not None and on_ridge(intermediate_result.x)
+                and np.max(np.abs(grad)) <= GRADIENT_TOLERANCE):
+            raise StopIteration
 
     best = None
     reasons = []
@@ -141,7 +169,8 @@ def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             res = minimize(guarded, np.asarray(start, dtype=float), jac=True, method="BFGS",
-                           options={"maxiter": 1000, "gtol": 1e-8})
+                           options={"maxiter": 1000, "gtol": 1e-8},
+                           callback=stop_on_ridge if run_off.size else None)
         gradient = np.max(np.abs(res.jac)) if np.all(np.isfinite(res.jac)) else np.inf
         if not np.isfinite(res.fun) or not np.all(np.isfinite(res.x)):
             reasons.append("the likelihood became undefined")
@@ -150,7 +179,8 @@ def maximise(neg_loglik: Callable[[np.ndarray], tuple[float, np.ndarray]],
             reasons.append("a parameter ran off to an extreme value" + (f": {extreme}"
                                                                         if extreme else ""))
             continue
-        if not res.success and gradient > 1e-5:
+        tolerance = RIDGE_TOLERANCE if on_ridge(res.x) else GRADIENT_TOLERANCE
+        if not res.success and gradient > tolerance:
             reasons.append("the optimiser stopped without settling")
             continue
         if best is None or res.fun < best.fun:
