@@ -19,9 +19,8 @@ from retention_core.errors import RetentionError
 from retention_core.filters import Filters
 from retention_core.metrics import clv, overview
 from retention_core.metrics import retention as r
-from retention_core.metrics.common import customer_orders_sql, data_bounds
+from retention_core.metrics.common import data_bounds
 from retention_core.metrics.retention_scope import latest_order_date, resolve_scope
-from retention_core.sql import query_frame
 from retention_core.workspace import Workspace
 
 SCHEMA = {"order_id": pl.String, "customer_id": pl.String, "ordered_at": pl.Datetime("us"),
@@ -64,9 +63,9 @@ def _results(con, filters: Filters, as_of: date) -> dict:
         out["cohort_value"] = clv.compute_cohort_value(con, filters, "month")
         out["simple"] = clv.compute_simple_clv(con, filters)
         end = out["bounds"][1]
-        out["days"] = query_frame(con, customer_orders_sql(con, "clv/purchase_days_by_day"),
-                                  {**filters.params(), "calibration_end": end - timedelta(30),
-                                   "holdout_end": end})
+        out["days"] = clv._split_daily(clv._rfm_summary(con, filters, out["bounds"],
+                                                        end - timedelta(30), "day", keyed=True,
+                                                        daily=True))[1]
         try:  # the model validation or why it cannot run (the fit: test below)
             out["validation"] = clv.validate_clv_model(con, filters, end - timedelta(30), "day")
         except RetentionError as error:

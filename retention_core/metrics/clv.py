@@ -25,7 +25,7 @@ import polars as pl
 
 from retention_core.errors import DataError, InputError, ModelError
 from retention_core.filters import Filters
-from retention_core.metrics.common import check_period, customer_orders_sql
+from retention_core.metrics.common import check_period, customer_orders_sql, on_order_facts
 from retention_core.models import BGNBDModel, GammaGammaModel, unit_days
 from retention_core.models._mle import compress
 from retention_core.models.clv import (
@@ -35,7 +35,7 @@ from retention_core.models.clv import (
     discounted_purchases,
     monthly_horizons,
 )
-from retention_core.sql import load_sql, query_frame, query_one
+from retention_core.sql import fill_part, load_sql, query_frame, query_one
 
 PERCENTILES = (10, 25, 50, 75, 90, 95, 99)
 FREQUENCY_CAP = 7  # the validation table groups calibration frequency 7 and above
@@ -114,11 +114,14 @@ def require_order_date_bounds(con: duckdb.DuckDBPyConnection,
 
 def _rfm_summary(con: duckdb.DuckDBPyConnection, filters: Filters, bounds: tuple[date, date],
                  calibration_end: date | None, time_unit: str,
-                 holdout_end: date | None = None, *, keyed: bool = False) -> pl.DataFrame:
+                 holdout_end: date | None = None, *, keyed: bool = False,
+                 daily: bool = False) -> pl.DataFrame:
     """:func:`compute_rfm_summary` with the order date ``bounds`` already known (each
     bounds query scans every order in scope). ``keyed``: for a caller that never shows
     ``customer_id``, which is then the integer key of ``order_facts`` when the workspace
-    has it (:func:`customer_orders_sql`; rows in key order)."""
+    has it (:func:`customer_orders_sql`; rows in key order). ``daily``: the same query
+    also returns the rows of the model check's daily series (``day``, ``first_purchases``,
+    ``repeat_purchases``; the per-customer columns null), see :func:`_split_daily`."""
     days = unit_days(time_unit)
     calibration_end = _as_date(calibration_end, "calibration end") or bounds[1]
     holdout_end = _as_date(holdout_end, "holdout end") or max(bounds[1], calibration_end)
@@ -127,8 +130,17 @@ def _rfm_summary(con: duckdb.DuckDBPyConnection, filters: Filters, bounds: tuple
                          f"{calibration_end}")
     params = {**filters.params(), "calibration_end": calibration_end,
               "holdout_end": holdout_end, "unit_days": days}
-    sql = customer_orders_sql(con, "clv/rfm_summary") if keyed else load_sql("clv/rfm_summary")
-    return query_frame(con, sql, params)
+    sql = load_sql("clv/rfm_summary")
+    if daily:
+        sql = fill_part(sql, "daily", load_sql("clv/rfm_summary_daily"))
+    return query_frame(con, on_order_facts(con, sql) if keyed else sql, params)
+
+
+def _split_daily(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The per-customer summary and the daily rows of ``_rfm_summary(..., daily=True)``."""
+    is_day = pl.col("day").is_not_null()
+    return (rows.filter(~is_day).drop("day", "first_purchases", "repeat_purchases"),
+            rows.filter(is_day).select("day", "first_purchases", "repeat_purchases").sort("day"))
 
 
 # -- fitting ---------------------------------------------------------------------------
@@ -215,8 +227,8 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
     if calibration_end is None:
         raise InputError("A calibration end date is needed")
     bounds = require_order_date_bounds(con, filters)
-    summary = _rfm_summary(con, filters, bounds, calibration_end, time_unit, holdout_end,
-                           keyed=True)
+    summary, daily = _split_daily(_rfm_summary(con, filters, bounds, calibration_end, time_unit,
+                                               holdout_end, keyed=True, daily=True))
     if calibration_end < bounds[0]:
         raise ModelError(f"The calibration end {calibration_end} is before the first order "
                          f"({bounds[0]}). Pick a later calibration end.")
@@ -269,7 +281,7 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
             "predicted_revenue": float(predicted @ spend),
         }
     result["by_frequency"] = _by_frequency(x, actual, predicted)
-    result["tracking"] = _tracking(con, filters, bgnbd, calibration_end, holdout_end, days)
+    result["tracking"] = _tracking(daily, bgnbd, calibration_end, holdout_end, days)
     return result
 
 
@@ -296,16 +308,15 @@ def _by_frequency(x: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> p
                           .otherwise(pl.col("frequency").cast(pl.String)).alias("label")))
 
 
-def _tracking(con: duckdb.DuckDBPyConnection, filters: Filters, bgnbd: BGNBDModel,
-              calibration_end: date, holdout_end: date, days: float) -> pl.DataFrame:
-    """Actual vs expected cumulative repeat purchases per day of the calibration customers.
+def _tracking(daily: pl.DataFrame, bgnbd: BGNBDModel, calibration_end: date,
+              holdout_end: date, days: float) -> pl.DataFrame:
+    """Actual vs expected cumulative repeat purchases per day of the calibration customers
+    (``daily``: first and repeat purchase days per day, see :func:`_rfm_summary`).
 
     Expected: sum over customers of E[X(age)] (FHL 2005 eq. 9), the expected repeat purchases
     of a new customer ``age`` days after their first purchase; computed as the convolution of
     first purchases per day with E[X] at each whole-day lag.
     """
-    params = {**filters.params(), "calibration_end": calibration_end, "holdout_end": holdout_end}
-    daily = query_frame(con, customer_orders_sql(con, "clv/purchase_days_by_day"), params)
     first_day = daily["day"].min()
     n_days = (holdout_end - first_day).days + 1
     grid = pl.DataFrame({"day": pl.date_range(first_day, holdout_end, "1d", eager=True)})
