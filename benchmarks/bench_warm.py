@@ -119,11 +119,14 @@ def replay(ws, calls: list[Call], filters) -> list[tuple[str, float]]:
     A call that ends in a message for people (:class:`RetentionError`, which the page
     shows instead of the result) is timed up to that message."""
     from retention_core.errors import RetentionError
+    from retention_core.metrics.clv import order_date_bounds
 
     out = []
     for call in calls:
         kwargs = dict(zip(call.kwargs, _with_filters(tuple(call.kwargs.values()), filters),
                           strict=True))
+        if "bounds" in kwargs:  # what the page's own order_date_bounds call (timed) returns
+            kwargs["bounds"] = order_date_bounds(ws.cursor(), filters)
         started = time.perf_counter()
         try:
             call.fn(ws.cursor(), *_with_filters(call.args, filters), **kwargs)

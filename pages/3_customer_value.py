@@ -150,7 +150,8 @@ if tab_model.open:
     with tab_model:
         with st.spinner("Fitting BG/NBD and Gamma-Gamma…"):
             result = ui.run_or_stop(state.cached, clv.validate_clv_model, ctx.ws, ctx.filters,
-                                    calibration_end, time_unit, None, int(horizon), float(discount))
+                                    calibration_end, time_unit, None, int(horizon), float(discount),
+                                    bounds=bounds)
         holdout = result["holdout"]
         for note in result["notes"]:
             st.info(note, icon=":material/info:")

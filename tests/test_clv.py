@@ -279,8 +279,21 @@ def test_validation_on_simulated_orders(sim):
     assert (by_frequency["actual_mean"] * by_frequency["customers"]).sum() == pytest.approx(actual)
     tracking = result["tracking"]
     assert tracking["actual_cumulative"][-1] == len(days) - len(first)
+    repeats_by_day = {}  # brute force: every purchase day that is not the customer's first
+    for c, day in days:
+        if day != first[c]:
+            repeats_by_day[day] = repeats_by_day.get(day, 0) + 1
+    running = 0
+    for day, cumulative in tracking.select("day", "actual_cumulative").rows():
+        running += repeats_by_day.get(day, 0)
+        assert cumulative == running, day
     assert tracking["is_holdout"].sum() == holdout["days"]
     assert result["notes"] == []  # data from the model: nothing to warn about
+    # the page passes the order date bounds it has already: the same result
+    given = clv.validate_clv_model(ws.cursor(), Filters(), calibration_end, "day",
+                                   bounds=clv.order_date_bounds(ws.cursor(), Filters()))
+    assert given["bgnbd"] == result["bgnbd"] and given["holdout"] == holdout
+    assert given["tracking"].equals(tracking)
     table = clv.tabulate_parameters(result)
     assert table.height == 9 and set(table["model"]) == {"BG/NBD", "Gamma-Gamma"}
 

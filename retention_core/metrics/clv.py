@@ -206,7 +206,8 @@ def _fit_window(summary: pl.DataFrame, calibration_end: date,
 def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
                        calibration_end: date, time_unit: str = "week",
                        holdout_end: date | None = None, horizon_months: int = 12,
-                       discount_rate: float = 0.01) -> dict[str, Any]:
+                       discount_rate: float = 0.01, *,
+                       bounds: tuple[date, date] | None = None) -> dict[str, Any]:
     """Fit on the calibration window, predict the holdout, compare with what happened.
 
     Returns a dict: ``time_unit``, ``calibration_end``, ``holdout_end``, ``customers``,
@@ -222,11 +223,14 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
     ``actual_repeat_purchases``, ``predicted_repeat_purchases``, ``error`` (predicted /
     actual - 1), ``mae`` and ``rmse`` per customer, ``actual_revenue`` and
     ``predicted_revenue`` (expected purchases x expected spend, undiscounted).
+
+    ``bounds``: :func:`require_order_date_bounds` of ``filters`` when the caller has it
+    already (the Customer value page does; it costs a scan of every order in scope).
     """
     calibration_end = _as_date(calibration_end, "calibration end")
     if calibration_end is None:
         raise InputError("A calibration end date is needed")
-    bounds = require_order_date_bounds(con, filters)
+    bounds = bounds or require_order_date_bounds(con, filters)
     summary, daily = _split_daily(_rfm_summary(con, filters, bounds, calibration_end, time_unit,
                                                holdout_end, keyed=True, daily=True))
     if calibration_end < bounds[0]:
