@@ -63,9 +63,8 @@ def _results(con, filters: Filters, as_of: date) -> dict:
         out["cohort_value"] = clv.compute_cohort_value(con, filters, "month")
         out["simple"] = clv.compute_simple_clv(con, filters)
         end = out["bounds"][1]
-        out["days"] = clv._split_daily(clv._rfm_summary(con, filters, out["bounds"],
-                                                        end - timedelta(30), "day", keyed=True,
-                                                        daily=True))[1]
+        out["days"] = clv._summary_and_daily(con, filters, out["bounds"], end - timedelta(30),
+                                             "day", None)[1]
         try:  # the model validation or why it cannot run (the fit: test below)
             out["validation"] = clv.validate_clv_model(con, filters, end - timedelta(30), "day")
         except RetentionError as error:
@@ -73,15 +72,23 @@ def _results(con, filters: Filters, as_of: date) -> dict:
     return out
 
 
-def _assert_same(got, want, where: str) -> None:
+# A model fit stops within a gradient tolerance of the optimum, so its parameters move by
+# ~1e-9 relative when the sums it reads differ in their last bits (order_facts sums a
+# customer's purchase days in time order, DuckDB's aggregates in its own order).
+FIT_TOLERANCE = 1e-6
+
+
+def _assert_same(got, want, where: str, rel: float = 1e-9) -> None:
+    if where.endswith(".validation"):
+        rel = FIT_TOLERANCE
     if isinstance(got, pl.DataFrame):
-        assert_frame_equal(got, want, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+        assert_frame_equal(got, want, check_exact=False, rel_tol=rel, abs_tol=1e-9)
     elif isinstance(got, dict):
         assert got.keys() == want.keys(), where
         for key in got:
-            _assert_same(got[key], want[key], f"{where}.{key}")
+            _assert_same(got[key], want[key], f"{where}.{key}", rel)
     elif isinstance(got, float):
-        assert got == pytest.approx(want, rel=1e-9, abs=1e-9), where
+        assert got == pytest.approx(want, rel=rel, abs=1e-9), where
     else:
         assert got == want, where
 
@@ -137,7 +144,7 @@ def test_model_validation_on_keys_equals_the_canonical_path():
             fast = clv.validate_clv_model(stored.cursor(), filters, end, "week")
             slow = clv.validate_clv_model(mounted.cursor(), filters, end, "week")
             assert fast["repeat_customers"] > 50
-            _assert_same(fast, slow, "validation")
+            _assert_same(fast, slow, "validation", FIT_TOLERANCE)
 
 
 def test_order_facts_follow_imports_and_deletes(tmp_path):

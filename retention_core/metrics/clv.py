@@ -25,7 +25,8 @@ import polars as pl
 
 from retention_core.errors import DataError, InputError, ModelError
 from retention_core.filters import Filters
-from retention_core.metrics.common import check_period, customer_orders_sql, on_order_facts
+from retention_core.metrics import purchase_days
+from retention_core.metrics.common import check_period, customer_orders_sql
 from retention_core.models import BGNBDModel, GammaGammaModel, unit_days
 from retention_core.models._mle import compress
 from retention_core.models.clv import (
@@ -114,30 +115,46 @@ def require_order_date_bounds(con: duckdb.DuckDBPyConnection,
 
 def _rfm_summary(con: duckdb.DuckDBPyConnection, filters: Filters, bounds: tuple[date, date],
                  calibration_end: date | None, time_unit: str,
-                 holdout_end: date | None = None, *, keyed: bool = False,
-                 daily: bool = False) -> pl.DataFrame:
+                 holdout_end: date | None = None, *, daily: bool = False) -> pl.DataFrame:
     """:func:`compute_rfm_summary` with the order date ``bounds`` already known (each
-    bounds query scans every order in scope). ``keyed``: for a caller that never shows
-    ``customer_id``, which is then the integer key of ``order_facts`` when the workspace
-    has it (:func:`customer_orders_sql`; rows in key order). ``daily``: the same query
-    also returns the rows of the model check's daily series (``day``, ``first_purchases``,
-    ``repeat_purchases``; the per-customer columns null), see :func:`_split_daily`."""
-    days = unit_days(time_unit)
+    bounds query scans every order in scope). ``daily``: the same query also returns the
+    rows of the model check's daily series (``day``, ``first_purchases``,
+    ``repeat_purchases``; the per-customer columns null), see :func:`_summary_and_daily`."""
+    calibration_end, holdout_end = _model_window(bounds, calibration_end, holdout_end)
+    params = {**filters.params(), "calibration_end": calibration_end,
+              "holdout_end": holdout_end, "unit_days": unit_days(time_unit)}
+    sql = load_sql("clv/rfm_summary")
+    if daily:
+        sql = fill_part(sql, "daily", load_sql("clv/rfm_summary_daily"))
+    return query_frame(con, sql, params)
+
+
+def _model_window(bounds: tuple[date, date], calibration_end: date | None,
+                  holdout_end: date | None) -> tuple[date, date]:
+    """The calibration end (default: the last order day) and the holdout end (default: the
+    last order day, at least the calibration end)."""
     calibration_end = _as_date(calibration_end, "calibration end") or bounds[1]
     holdout_end = _as_date(holdout_end, "holdout end") or max(bounds[1], calibration_end)
     if holdout_end < calibration_end:
         raise InputError(f"The holdout end {holdout_end} is before the calibration end "
                          f"{calibration_end}")
-    params = {**filters.params(), "calibration_end": calibration_end,
-              "holdout_end": holdout_end, "unit_days": days}
-    sql = load_sql("clv/rfm_summary")
-    if daily:
-        sql = fill_part(sql, "daily", load_sql("clv/rfm_summary_daily"))
-    return query_frame(con, on_order_facts(con, sql) if keyed else sql, params)
+    return calibration_end, holdout_end
 
 
-def _split_daily(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The per-customer summary and the daily rows of ``_rfm_summary(..., daily=True)``."""
+def _summary_and_daily(con: duckdb.DuckDBPyConnection, filters: Filters,
+                       bounds: tuple[date, date], calibration_end: date, time_unit: str,
+                       holdout_end: date | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What the model check reads: the RFM summary (``customer_id`` is the integer key of
+    ``order_facts`` when the workspace has it, rows in key order) and the daily series of
+    its customers' first and repeat purchase days. From ``order_facts`` by
+    :mod:`~retention_core.metrics.purchase_days`, else by ``rfm_summary.sql`` with its
+    daily rows."""
+    if purchase_days.available(con):
+        calibration_end, holdout_end = _model_window(bounds, calibration_end, holdout_end)
+        return purchase_days.rfm_summary(purchase_days.load(con, filters), calibration_end,
+                                         holdout_end, unit_days(time_unit))
+    rows = _rfm_summary(con, filters, bounds, calibration_end, time_unit, holdout_end,
+                        daily=True)
     is_day = pl.col("day").is_not_null()
     return (rows.filter(~is_day).drop("day", "first_purchases", "repeat_purchases"),
             rows.filter(is_day).select("day", "first_purchases", "repeat_purchases").sort("day"))
@@ -231,8 +248,8 @@ def validate_clv_model(con: duckdb.DuckDBPyConnection, filters: Filters,
     if calibration_end is None:
         raise InputError("A calibration end date is needed")
     bounds = bounds or require_order_date_bounds(con, filters)
-    summary, daily = _split_daily(_rfm_summary(con, filters, bounds, calibration_end, time_unit,
-                                               holdout_end, keyed=True, daily=True))
+    summary, daily = _summary_and_daily(con, filters, bounds, calibration_end, time_unit,
+                                        holdout_end)
     if calibration_end < bounds[0]:
         raise ModelError(f"The calibration end {calibration_end} is before the first order "
                          f"({bounds[0]}). Pick a later calibration end.")

@@ -7,9 +7,10 @@ score. Segments are named from the recency and frequency scores with the usual R
 name.
 
 The customer table behind the page (:func:`score_customers`, :func:`summarise_customers`,
-:func:`export_segment`) comes from one query per customer on integer keys
-(``sql/clv/customer_rfm.sql`` on ``order_facts``) that feeds the scores and the CLV models;
-customer ids are looked up only for the rows shown or exported.
+:func:`export_segment`) comes from one pass per customer on integer keys
+(:func:`~retention_core.metrics.purchase_days.customer_rfm` over ``order_facts``;
+``sql/clv/customer_rfm.sql`` on a workspace without it) that feeds the scores and the CLV
+models; customer ids are looked up only for the rows shown or exported.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from retention_core import derived
 from retention_core.errors import DataError, InputError, ModelError
 from retention_core.exports import to_safe_csv
 from retention_core.filters import Filters
+from retention_core.metrics import purchase_days
 from retention_core.metrics.clv import order_date_bounds, predict_summary
-from retention_core.metrics.common import customer_orders_sql
 from retention_core.sql import load_sql, query_frame
 
 SEGMENTS: dict[str, str] = {
@@ -109,15 +110,16 @@ def _score_keyed(con: duckdb.DuckDBPyConnection, filters: Filters, time_unit: st
     """:func:`score_customers` without the customer ids and unsorted: the first column,
     ``customer_key``, is the integer key of ``order_facts`` (the id itself on a workspace
     without it) and ``segment`` is an Enum; :func:`_with_ids` makes rows of the customer
-    table from it. One query (``sql/clv/customer_rfm.sql``) feeds the scores and the
-    models; as of the last order day in scope, like :func:`compute_rfm_scores` and
+    table from it. One pass per customer (``purchase_days.customer_rfm``, or
+    ``sql/clv/customer_rfm.sql``) feeds the scores and the models; as of the last order day in scope, like :func:`compute_rfm_scores` and
     :func:`~retention_core.metrics.clv.predict_customer_value`.
     """
     # integer keys only where their ids can be looked up (customer_keys is newer than
     # order_facts: a workspace of the version between, opened read-only, lacks it)
-    sql = (customer_orders_sql(con, "clv/customer_rfm")
-           if derived.available(con, "customer_keys") else load_sql("clv/customer_rfm"))
-    per_customer = query_frame(con, sql, filters.params())
+    if purchase_days.available(con) and derived.available(con, "customer_keys"):
+        per_customer = purchase_days.customer_rfm(purchase_days.load(con, filters))
+    else:
+        per_customer = query_frame(con, load_sql("clv/customer_rfm"), filters.params())
     if per_customer.is_empty():
         raise DataError("There are no orders with a customer in this view")
     first = per_customer["first_order"].to_physical().cast(pl.Int64)

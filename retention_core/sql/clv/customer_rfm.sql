@@ -1,8 +1,7 @@
 -- One row per customer in scope: what the RFM scores (rfm_scores.sql) and the CLV models
 -- (rfm_summary.sql, calibration end = the last order day in scope) read, in one pass over
--- the orders. Unordered, and customer_id is the integer key when this runs on
--- scoped_order_facts (metrics.common.customer_orders_sql): retention_core.metrics.rfm
--- derives the days, scores and predictions and looks up the ids of the rows it shows.
+-- the orders. Unordered. On a workspace with order_facts, retention_core.metrics.rfm
+-- computes the same rows on integer keys (metrics.purchase_days.customer_rfm) instead.
 -- A purchase day is a (customer, calendar day) with at least one kept order.
 with purchase_days as (
     select
