@@ -8,8 +8,11 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+from test_order_facts import SCHEMA
+from test_retention_properties import filter_sets, order_sets
 
 from retention_core.filters import Filters
 from retention_core.metrics.common import period_start
@@ -70,13 +73,17 @@ def _reference(rows: list[dict], period: str) -> dict[date, dict]:
 def test_period_kpis_match_brute_force(seed, period):
     rows = _random_orders(seed)
     ws = Workspace.from_frames(orders=pl.DataFrame(rows))
-    got = compute_period_order_kpis(ws.cursor(), Filters(), period)
+    from retention_core.metrics.overview import _order_series
+
     expected = _reference(rows, period)
-    assert got.get_column("period_start").to_list() == sorted(expected)
-    for row in got.iter_rows(named=True):
-        exp = expected[row["period_start"]]
-        for key, value in exp.items():
-            assert row[key] == pytest.approx(value), (key, row["period_start"])
+    # the query of their own, and the Overview's window pass shared with the retention rate
+    for got in (compute_period_order_kpis(ws.cursor(), Filters(), period),
+                _order_series(ws.cursor(), Filters(), period)[0]):
+        assert got.get_column("period_start").to_list() == sorted(expected)
+        for row in got.iter_rows(named=True):
+            exp = expected[row["period_start"]]
+            for key, value in exp.items():
+                assert row[key] == pytest.approx(value), (key, row["period_start"])
 
 
 def test_hand_worked_week():
@@ -187,3 +194,26 @@ def test_what_changed_stops_at_the_sentences_shown(monkeypatch):
     assert len(moved) > 4 and len(everything.sentences) > 4  # the case being tested
     assert shown.sentences == everything.sentences[:4]
     assert len(asked_shown) < len(queried)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(orders=order_sets(), filters=filter_sets(), period=st.sampled_from(["week", "month"]))
+def test_order_series_in_one_pass_equal_the_two_queries(orders, filters, period):
+    """Without a date range start the Overview takes its order KPIs and customer retention
+    rate from one window pass (overview/order_series.sql): the same frames as the two
+    queries (each checked against brute force), on order_facts and on mounted orders."""
+    from retention_core.metrics.overview import _order_series
+    from retention_core.metrics.retention import compute_customer_retention_rate
+
+    if not orders:
+        return
+    filters = Filters(None, filters.end, filters.channels)
+    frame = pl.DataFrame(orders, schema=SCHEMA)
+    with Workspace.from_frames(orders=frame) as stored, Workspace(":memory:") as mounted:
+        mounted.mount_frame("orders", frame, file_name="orders.parquet")
+        for con in (stored.cursor(), mounted.cursor()):
+            kpis, crr = _order_series(con, filters, period)
+            assert_frame_equal(kpis, compute_period_order_kpis(con, filters, period),
+                               check_exact=False, rel_tol=1e-12)
+            assert_frame_equal(crr, compute_customer_retention_rate(con, filters, period),
+                               check_exact=False, rel_tol=1e-12)

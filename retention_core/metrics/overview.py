@@ -19,9 +19,10 @@ from retention_core.metrics.common import (
     customer_orders_sql,
     data_bounds,
     next_period_start,
+    on_order_facts,
     period_start,
 )
-from retention_core.sql import load_sql, query_frame, query_one
+from retention_core.sql import fill_part, load_sql, query_frame, query_one
 
 
 def compute_period_order_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -36,8 +37,48 @@ def compute_period_order_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
     """
     check_period(period)
     params = {**filters.params(), "period": period}
-    frame = query_frame(con, customer_orders_sql(con, "overview/period_order_kpis"), params)
+    frame = query_frame(con, _with_steps(con, "overview/period_order_kpis"), params)
     return frame.with_columns(pl.col("period_start").cast(pl.Date))
+
+
+_KPI_COLUMNS = ("period_start", "revenue", "orders", "customers", "new_customers",
+                "returning_customers", "aov", "repeat_purchase_rate", "average_clv")
+
+
+def _with_steps(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The query ``name`` with the steps of the order KPIs (and of the customer retention
+    rate, if it has their marker), on ``order_facts`` when the workspace has it."""
+    sql = fill_part(load_sql(name), "period_kpi_steps", load_sql("overview/period_kpi_steps"))
+    if "-- {crr_steps}\n" in sql:
+        sql = fill_part(sql, "crr_steps", load_sql("retention/crr_steps"))
+    return on_order_facts(con, sql)
+
+
+def _order_series(con: duckdb.DuckDBPyConnection, filters: Filters,
+                  period: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`compute_period_order_kpis` and the customer retention rate
+    (:func:`~retention_core.metrics.retention.compute_customer_retention_rate`, default
+    activity window) of ``filters``. Without a date range start both read the same orders
+    (every order up to "as of"), so one window pass gives both
+    (``overview/order_series.sql``); with a start, the two queries."""
+    from retention_core.metrics.retention import (
+        CRR_SCHEMA,
+        DEFAULT_ACTIVITY_DAYS,
+        _conform,
+        compute_customer_retention_rate,
+    )
+    from retention_core.metrics.retention_scope import resolve_scope, scope_params
+
+    scope = resolve_scope(con, filters, period) if filters.start is None else None
+    if scope is None:
+        return (compute_period_order_kpis(con, filters, period),
+                compute_customer_retention_rate(con, filters, period))
+    params = scope_params(filters, scope, activity_days=DEFAULT_ACTIVITY_DAYS)
+    both = query_frame(con, _with_steps(con, "overview/order_series"), params)
+    crr = both.filter(pl.col("customers_start").is_not_null())
+    kpis = both.filter(pl.col("orders").is_not_null()).select(_KPI_COLUMNS)
+    return (kpis.with_columns(pl.col("period_start").cast(pl.Date)),
+            _conform(crr, CRR_SCHEMA))
 
 
 def last_complete_period(latest: date, period: str) -> date:
@@ -90,18 +131,16 @@ def compute_overview_series(con: duckdb.DuckDBPyConnection, filters: Filters,
     "no survey answers" instead of showing a fall to zero. ``carts``: the
     :func:`cart_records` of these arguments, when the caller has them already.
     """
-    from retention_core.metrics.retention import compute_customer_retention_rate
-    from retention_core.metrics.satisfaction import compute_score_trend
+    from retention_core.metrics.satisfaction import compute_score_trends
 
     check_period(period)
-    series = compute_period_order_kpis(con, filters, period).select(
+    kpis, crr = _order_series(con, filters, period)
+    series = kpis.select(
         "period_start", "revenue", "orders", "new_customers", "returning_customers", "aov",
         "repeat_purchase_rate", "average_clv")
-    crr = compute_customer_retention_rate(con, filters, period)
     parts = [crr.select(pl.col("period_start").cast(pl.Date),
                         pl.col("crr").alias("customer_retention_rate"))]
-    for survey in ("nps", "csat"):
-        trend = compute_score_trend(con, filters, survey, period)
+    for survey, trend in compute_score_trends(con, filters, period).items():
         parts.append(trend.select(pl.col("period_start").cast(pl.Date), pl.col("score").alias(survey)))
     if carts is None:
         carts = cart_records(con, filters, period)

@@ -227,23 +227,30 @@ def compute_score_trend(con: duckdb.DuckDBPyConnection, filters: Filters, survey
         is_partial``, oldest first, periods without answers left out.
     """
     check_survey(survey)
+    return compute_score_trends(con, filters, period, min_answers, as_of)[survey]
+
+
+def compute_score_trends(con: duckdb.DuckDBPyConnection, filters: Filters,
+                         period: str = "month", min_answers: int = MIN_ANSWERS,
+                         as_of: date | None = None) -> dict[str, pl.DataFrame]:
+    """:func:`compute_score_trend` of every survey type (keyed "nps", "csat") from one
+    query: the Overview draws both."""
     check_period(period)
     check_min_answers(min_answers)
     counts = query_frame(con, load_sql("satisfaction/trend"),
                          _params(filters, period=period))
-    counts = counts.filter(pl.col("survey") == survey)
     as_of = as_of or _as_of(con, filters)
     partial_start = None
     if as_of is not None and next_period_start(as_of, period) - timedelta(days=1) > as_of:
         partial_start = period_start(as_of, period)
-    return (
-        _scored(counts, min_answers)
+    return {survey: (
+        _scored(counts.filter(pl.col("survey") == survey), min_answers)
         .with_columns((pl.col("period_start") == pl.lit(partial_start, dtype=pl.Date))
                       .fill_null(False).alias("is_partial"))
         .select("period_start", "answers", "positive", "negative", "score", "low", "high",
                 "is_small", "is_partial")
         .sort("period_start")
-    )
+    ) for survey in SURVEY_TYPES}
 
 
 def compute_weekly_scores(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
