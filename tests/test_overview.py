@@ -197,7 +197,8 @@ def test_what_changed_stops_at_the_sentences_shown(monkeypatch):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(orders=order_sets(), filters=filter_sets(), period=st.sampled_from(["week", "month"]))
+@given(orders=order_sets(), filters=filter_sets(),
+       period=st.sampled_from(["week", "month", "quarter"]))
 def test_order_series_in_one_pass_equal_the_two_queries(orders, filters, period):
     """Without a date range start the Overview takes its order KPIs and customer retention
     rate from one window pass (overview/order_series.sql): the same frames as the two
