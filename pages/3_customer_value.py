@@ -127,6 +127,8 @@ if tab_segments.open:
             st.caption(f"The {top_customers.height:,} customers with the highest predicted CLV "
                        f"of {scored['customers']:,}; download a segment below for all of them.")
         st.dataframe(top_customers, hide_index=True, height=420, column_config={
+            "first_order": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "last_order": st.column_config.DateColumn(format="YYYY-MM-DD"),
             "revenue": st.column_config.NumberColumn("historic CLV", format="%.2f"),
             "p_alive": st.column_config.ProgressColumn("P(alive)", min_value=0.0, max_value=1.0,
                                                        format="percent"),
