@@ -332,7 +332,7 @@ def _by_frequency(x: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> p
 def _tracking(daily: pl.DataFrame, bgnbd: BGNBDModel, calibration_end: date,
               holdout_end: date, days: float) -> pl.DataFrame:
     """Actual vs expected cumulative repeat purchases per day of the calibration customers
-    (``daily``: first and repeat purchase days per day, see :func:`_rfm_summary`).
+    (``daily``: first and repeat purchase days per day, see :func:`_summary_and_daily`).
 
     Expected: sum over customers of E[X(age)] (FHL 2005 eq. 9), the expected repeat purchases
     of a new customer ``age`` days after their first purchase; computed as the convolution of
