@@ -504,7 +504,21 @@ def test_unfitted_model_says_so():
         BGNBDModel().probability_alive([1], [1], [2])
 
 
-def test_shared_dropout_ridge_stops_early_and_keeps_the_limit(monkeypatch):
+@pytest.fixture
+def evaluations(monkeypatch) -> dict[str, int]:
+    """How many times the BG/NBD likelihood is evaluated (``["n"]``, reset by the test)."""
+    calls = {"n": 0}
+    original = _Prepared.objective
+
+    def counted(self, theta):
+        calls["n"] += 1
+        return original(self, theta)
+
+    monkeypatch.setattr(_Prepared, "objective", counted)
+    return calls
+
+
+def test_shared_dropout_ridge_stops_early_and_keeps_the_limit(monkeypatch, evaluations):
     """Customers who all share one dropout probability p (no heterogeneity): the
     likelihood keeps rising as a and b grow together with a / (a + b) = p. The fit stops
     once both are past the ridge threshold with a settled gradient, instead of crawling
@@ -515,25 +529,17 @@ def test_shared_dropout_ridge_stops_early_and_keeps_the_limit(monkeypatch):
     T = rng.integers(1, 160, 20_000).astype(float) / 4
     x, t_x = simulate_bgnbd({"r": 0.4, "alpha": 3.0, "a": 4e7, "b": 3.6e8}, T, rng)
 
-    calls = {"n": 0}
-    original = _Prepared.objective
-
-    def counted(self, theta):
-        calls["n"] += 1
-        return original(self, theta)
-
-    monkeypatch.setattr(_Prepared, "objective", counted)
     fit = BGNBDModel().fit(x, t_x, T)
-    stopped, ridge = calls["n"], _mle.RIDGE
+    stopped, ridge = evaluations["n"], _mle.RIDGE
     monkeypatch.setattr(_mle, "RIDGE", np.inf)  # never "on the ridge": BFGS's own stop
-    calls["n"] = 0
+    evaluations["n"] = 0
     crawled = BGNBDModel().fit(x, t_x, T)
 
     a, b = fit.params_["a"], fit.params_["b"]
     assert min(a, b) > math.exp(ridge)  # stopped on the ridge, not before it
     assert a / (a + b) == pytest.approx(0.1, rel=0.1)  # the shared p
     # 40 evaluations against 179 (66 when only the precision-loss stop is accepted)
-    assert stopped < calls["n"] / 3
+    assert stopped < evaluations["n"] / 3
     for name in ("r", "alpha"):
         assert fit.params_[name] == pytest.approx(crawled.params_[name], rel=1e-4)
     np.testing.assert_allclose(fit.probability_alive(x, t_x, T),
@@ -543,7 +549,7 @@ def test_shared_dropout_ridge_stops_early_and_keeps_the_limit(monkeypatch):
                                atol=1e-6)
 
 
-def test_a_stalled_line_search_on_the_ridge_is_cut_short(monkeypatch):
+def test_a_stalled_line_search_on_the_ridge_is_cut_short(monkeypatch, evaluations):
     """On the ridge the gradient carries noise no step can remove, and BFGS's last line
     search can try many points before it gives up (or takes one no better in the noise).
     The fit takes the last accepted point after STALLED_SEARCH evaluations instead.
@@ -556,19 +562,11 @@ def test_a_stalled_line_search_on_the_ridge_is_cut_short(monkeypatch):
     x = rows["frequency"].to_numpy().astype(float)
     t_x, T = rows["recency_days"].to_numpy() / 7.0, rows["t_days"].to_numpy() / 7.0
     weights = rows["customers"].to_numpy().astype(float)
-    calls = {"n": 0}
-    original = _Prepared.objective
-
-    def counted(self, theta):
-        calls["n"] += 1
-        return original(self, theta)
-
-    monkeypatch.setattr(_Prepared, "objective", counted)
     cut = BGNBDModel().fit(x, t_x, T, weights=weights)
-    cut_calls, calls["n"] = calls["n"], 0
+    cut_calls, evaluations["n"] = evaluations["n"], 0
     monkeypatch.setattr(_mle, "STALLED_SEARCH", 10**9)
     full = BGNBDModel().fit(x, t_x, T, weights=weights)
-    assert cut_calls < calls["n"]  # 45 against 50 evaluations
+    assert cut_calls < evaluations["n"]  # 45 against 50 evaluations
     assert min(cut.params_["a"], cut.params_["b"]) > math.exp(_mle.RIDGE)
     for name in ("r", "alpha"):
         assert cut.params_[name] == pytest.approx(full.params_[name], rel=1e-4)
