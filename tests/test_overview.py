@@ -218,3 +218,83 @@ def test_order_series_in_one_pass_equal_the_two_queries(orders, filters, period)
                                check_exact=False, rel_tol=1e-12)
             assert_frame_equal(crr, compute_customer_retention_rate(con, filters, period),
                                check_exact=False, rel_tol=1e-12)
+
+
+def _records_reference(orders, filters: Filters, period: str, current: date,
+                       previous: date) -> tuple[dict, dict]:
+    """Order and customer records of the two periods in plain Python (SPEC "what changed":
+    orders of the periods by segment; their customers by the segment of their first order
+    in scope)."""
+    from test_retention_reference import kept, passes_dims
+
+    def in_scope(o) -> bool:
+        day = o["ordered_at"].date()
+        return ((filters.start is None or day >= filters.start)
+                and (filters.end is None or day <= filters.end)
+                and passes_dims(o, filters.channels))
+
+    def segment(o) -> tuple:
+        return (o.get("channel"), o.get("country"), o.get("device"))
+
+    scoped = sorted((o for o in kept(orders) if in_scope(o)),
+                    key=lambda o: (o["ordered_at"], o["order_id"]))
+    orders_out: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    first: dict[str, dict] = {}
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    for o in scoped:
+        p = period_start(o["ordered_at"].date(), period)
+        if o["customer_id"] is not None:
+            first.setdefault(o["customer_id"], o)
+        if p not in (current, previous):
+            continue
+        row = orders_out[(p == current, *segment(o))]
+        row[0] += o["revenue"]
+        row[1] += 1
+        if o["customer_id"] is not None:
+            counts[(p, o["customer_id"])] += 1
+    customers_out: dict[tuple, list[float]] = defaultdict(lambda: [0.0] * 4)
+    for (p, customer), n in counts.items():
+        first_period = period_start(first[customer]["ordered_at"].date(), period)
+        row = customers_out[(p == current, *segment(first[customer]))]
+        row[0] += 1
+        row[1] += first_period == p
+        row[2] += first_period < p
+        row[3] += first_period < p or n >= 2
+    return dict(orders_out), dict(customers_out)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(orders=order_sets(), filters=filter_sets(),
+       periods_at=st.one_of(st.integers(0, 430), st.sampled_from(["start", "end", "after start"])),
+       period=st.sampled_from(["week", "month", "quarter"]))
+def test_change_records_match_brute_force(orders, filters, periods_at, period):
+    """The records behind "what changed" (order and customer records of two periods) equal
+    a plain-Python count, with any date range (its start or end inside either period
+    too), on order_facts and on mounted orders."""
+    from test_retention_properties import BASE
+
+    from retention_core.metrics.common import next_period_start
+    from retention_core.metrics.overview import change_records
+
+    day = (BASE + timedelta(days=periods_at)).date() if isinstance(periods_at, int) else None
+    if periods_at in ("start", "after start"):  # the range starts in the current / previous
+        day = filters.start and (filters.start if periods_at == "start"
+                                 else next_period_start(filters.start, period))
+    elif periods_at == "end":  # the range ends in the current period
+        day = filters.end
+    current = period_start(day or BASE.date(), period)
+    previous = period_start(current - timedelta(days=1), period)
+    want_orders, want_customers = _records_reference(orders, filters, period, current, previous)
+    frame = pl.DataFrame(orders, schema=SCHEMA)
+
+    def _records(con, kpi: str, columns: tuple[str, ...]) -> dict:
+        records = change_records(con, filters, kpi, period, current, previous)
+        return {(r["is_current"], r["channel"], r["country"], r["device"]):
+                pytest.approx([r[c] for c in columns]) for r in records.iter_rows(named=True)}
+
+    with Workspace.from_frames(orders=frame) as stored, Workspace(":memory:") as mounted:
+        mounted.mount_frame("orders", frame, file_name="orders.parquet")
+        for con in (stored.cursor(), mounted.cursor()):
+            assert _records(con, "revenue", ("revenue", "order_count")) == want_orders
+            assert _records(con, "new_customers", ("customer_count", "is_new", "is_returning",
+                                                   "is_repeat")) == want_customers

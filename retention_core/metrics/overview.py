@@ -8,7 +8,7 @@ the one on its own page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 import polars as pl
@@ -292,7 +292,10 @@ def change_records(con: duckdb.DuckDBPyConnection, filters: Filters, kpi: str, p
                 .filter(start.is_in([current_start, previous_start]))
                 .with_columns((start == current_start).alias("is_current")))
     params = {**filters.params(), "period": period, "current_start": current_start,
-              "previous_start": previous_start, "survey": kpi}
+              "previous_start": previous_start, "survey": kpi,
+              # the days the two periods span: the records queries read only those
+              "records_start": datetime.combine(previous_start, time()),
+              "records_end": datetime.combine(next_period_start(current_start, period), time())}
     sql = (customer_orders_sql(con, f"overview/{query}")
            if query in _ON_ORDER_FACTS else load_sql(f"overview/{query}"))
     return query_frame(con, sql, params)

@@ -16,12 +16,22 @@ with orders_in_scope as (
     where customer_id is not null
 ),
 
+orders_in_periods as (
+    -- the two periods' days only ($records_start, $records_end: as in order_records.sql)
+    select
+        customer_id,
+        cast(date_trunc($period, ordered_at) as date) as period_start
+    from scoped_orders(greatest($f_start, $records_start), least($f_end, $records_end),
+        $f_channels, $f_countries, $f_devices)
+    where customer_id is not null
+),
+
 customers_per_period as (
     select
         period_start,
         customer_id,
         count(*) as orders_in_period
-    from orders_in_scope
+    from orders_in_periods
     where period_start in ($previous_start, $current_start)
     group by period_start, customer_id
 ),
