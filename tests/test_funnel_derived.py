@@ -132,21 +132,26 @@ def test_stages_from_the_derived_table_match_the_events(events, scope_filters):
     _assert_same(got, expected, "stages")
 
 
-def test_split_sessions_are_computed_from_their_events():
-    # s1 crosses midnight: a filter starting on its second day keeps only its purchase,
-    # so it is not a cart there; s2 is a whole session on one day
+def _two_sessions() -> list[dict]:
+    """s1 crosses midnight (a split session), s2 is a whole session on 3 March."""
     def event(i, session, at, stage, value=None):
         return {"event_id": f"e{i}", "session_id": session, "customer_id": "c1",
                 "event_at": at, "stage": stage, "raw_event": stage, "device": "mobile",
                 "source": "ads", "value": value}
 
     late = datetime(2026, 3, 2, 23, 50)
-    ws = _workspace([
+    return [
         event(1, "s1", late, "view"), event(2, "s1", late, "add_to_cart", 30.0),
         event(3, "s1", late + timedelta(minutes=20), "purchase"),
         event(4, "s2", datetime(2026, 3, 3, 10), "view"),
         event(5, "s2", datetime(2026, 3, 3, 10, 5), "add_to_cart", 12.0),
-    ])
+    ]
+
+
+def test_split_sessions_are_computed_from_their_events():
+    # s1 crosses midnight: a filter starting on its second day keeps only its purchase,
+    # so it is not a cart there; s2 is a whole session on one day
+    ws = _workspace(_two_sessions())
     con = ws.cursor()
     split = con.execute("select distinct session_id from funnel_split_events").fetchall()
     assert split == [("s1",)]
@@ -161,3 +166,29 @@ def test_split_sessions_are_computed_from_their_events():
     assert report["funnel"]["units"].to_list() == [1, 1, 0]
     assert report["cart_abandonment_rate"] == 1.0
     assert report["abandoned_carts"]["abandoned_value"] == 12.0
+
+
+@pytest.mark.parametrize(("scope_filters", "live"), [
+    (Filters(), False),
+    (Filters(end=date(2026, 3, 3)), False),  # ends after s1's last event
+    (Filters(channels=("ads",)), False),  # keeps every event of s1
+    (Filters(start=date(2026, 3, 3)), True),  # cuts s1
+    (Filters(channels=("email",)), True),  # drops s1, keeps s3 (every stage)
+    (Filters(devices=("desktop",)), True),
+])
+def test_split_sessions_are_read_from_the_stored_facts_when_no_filter_cuts_them(
+        monkeypatch, scope_filters, live):
+    """Split sessions are computed from their events only when the filters leave out one
+    of their events; otherwise their stored facts (funnel_all_split_units) are read."""
+    s3 = [{"event_id": f"e{i}", "session_id": "s3", "customer_id": "c2",
+           "event_at": datetime(2026, 3, 4, 12, i), "stage": stage, "raw_event": stage,
+           "device": "desktop", "source": "email", "value": None}
+          for i, stage in enumerate(("view", "add_to_cart", "purchase"), start=6)]
+    con = _workspace(_two_sessions() + s3).cursor()
+    assert funnel._scope(con, scope_filters, 7, "session").derived  # the case being tested
+    computed = []
+    original = funnel.units_sql
+    monkeypatch.setattr(funnel, "units_sql",
+                        lambda events: computed.append(events) or original(events))
+    funnel.compute_cart_groups(con, scope_filters, "week")
+    assert ("funnel/split_events" in computed) == live

@@ -11,7 +11,8 @@ steps present in scope). The builder computes them once, for unit = session and 
 default conversion and recovery windows, and adds them up per day, device, source,
 level and time-to-purchase bucket. The other, *split* sessions keep their events
 aside (``funnel_split_events``, with their customers' purchases) and are computed
-live. ``metrics.funnel`` reads these tables only when they answer the question exactly
+live, unless the filters keep all of their events: then their facts are the stored
+``funnel_all_split_units``. ``metrics.funnel`` reads these tables only when they answer the question exactly
 (:func:`retention_core.metrics.funnel._derived_answers`) and computes live otherwise.
 """
 
@@ -31,10 +32,11 @@ def _run(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> No
 
 
 TABLES = ("funnel_stage_days", "funnel_split_events", "funnel_split_purchases",
-          "funnel_session_days", "funnel_purchase_times")
+          "funnel_all_split_units", "funnel_session_days", "funnel_purchase_times")
 
 
-@derived.register("events", tables=TABLES)
+# version 2: funnel_all_split_units (the split sessions' facts when no filter cuts them)
+@derived.register("events", tables=TABLES, version=2)
 def build(cur: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the funnel's derived tables from ``events``."""
     from retention_core.filters import NO_FILTERS
@@ -49,6 +51,8 @@ def build(cur: duckdb.DuckDBPyConnection) -> None:
     try:
         _run(cur, load_sql("derived_events/split_events"), params)
         _run(cur, load_sql("derived_events/split_purchases"), params)
+        _run(cur, load_sql("derived_events/split_units").replace(
+            "__units__", funnel.units_sql("funnel/split_events")), params)
         _run(cur, load_sql("derived_events/whole_units").replace(
             "__units__", funnel.units_sql("derived_events/multi_event_sessions")), params)
         groups = funnel.unit_groups_sql(load_sql("derived_events/whole_unit_rows"),

@@ -51,7 +51,7 @@ from retention_core.derived.events import TABLES as DERIVED_TABLES
 from retention_core.errors import InputError
 from retention_core.filters import Filters
 from retention_core.schema import FUNNEL_STAGES
-from retention_core.sql import load_sql, query_frame
+from retention_core.sql import load_sql, query_frame, query_one
 
 UNITS = ("session", "customer")
 """What the funnel counts: sessions (default) or customers."""
@@ -485,9 +485,13 @@ def _abandoned_row(con: duckdb.DuckDBPyConnection, scope: _Scope, recovery: floa
 @contextmanager
 def _split_units(con: duckdb.DuckDBPyConnection, scope: _Scope) -> Iterator[None]:
     """The per-unit rows of the split sessions in scope as the temp table
-    ``funnel_split_units`` of this cursor (computed live from their few events)."""
-    with _temp_table(con, "split_units", "drop_split_units", units_sql("funnel/split_events"),
-                     scope.params):
+    ``funnel_split_units`` of this cursor: computed live from their few events, or copied
+    from ``funnel_all_split_units`` when the filters keep every one of those events (10M
+    events: ~30 ms -> ~1 ms)."""
+    keeps_all = query_one(con, load_sql("funnel/keeps_split_events"), scope.params)[0]
+    units = ("select * from funnel_all_split_units" if keeps_all
+             else units_sql("funnel/split_events"))
+    with _temp_table(con, "split_units", "drop_split_units", units, scope.params):
         yield
 
 
