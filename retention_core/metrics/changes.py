@@ -131,8 +131,9 @@ def explain_change(records: pl.DataFrame, *, dims: Sequence[str], value: str,
     close = table.filter(pl.col("share") >= best - TIE_TOLERANCE).with_columns(
         (pl.col("size_before") + pl.col("size_after")).alias("size"))
     # the most specific: smallest group, then fewest dimensions (a pair naming the same
-    # units as a single value adds nothing)
-    pick = close.sort(["size", "n_dims"]).row(0, named=True)
+    # units as a single value adds nothing); then by name, so that equal candidates give
+    # the same answer whatever order the groups came in
+    pick = close.sort(["size", "n_dims", *dims], nulls_last=True).row(0, named=True)
     segment = {d: pick[d] for d in dims if pick[d] is not None}
     return SegmentContribution(segment, pick["contribution"], pick["share"],
                                pick["size_before"], pick["size_after"])
