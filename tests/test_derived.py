@@ -69,6 +69,8 @@ def test_missing_derived_table_is_built_when_a_file_is_opened(counting_builder, 
         assert not derived.available(ws.cursor(), "test_order_count")
     with Workspace(path) as ws:
         assert derived.available(ws.cursor(), "test_order_count")
+        # several tables: available only when every one of them is
+        assert not derived.available(ws.cursor(), "test_order_count", "no_such_table")
         assert _count(ws) == 1
 
 
@@ -106,6 +108,8 @@ def test_a_table_built_by_another_builder_version_is_not_used_and_is_rebuilt(
         assert _count(ws) == -1  # still there, not read by anyone
     with Workspace(path) as ws:
         assert derived.available(ws.cursor(), "test_order_count")
+        # several tables: available only when every one of them is
+        assert not derived.available(ws.cursor(), "test_order_count", "no_such_table")
         assert _count(ws) == 1
         assert derived._built(ws.cursor(), ["test_order_count"]) == {"test_order_count": 2}
 

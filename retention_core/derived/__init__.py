@@ -120,11 +120,12 @@ def missing_kinds(cur: duckdb.DuckDBPyConnection) -> set[Kind]:
             if any(built.get(t) != b.version for t in b.tables)}
 
 
-def available(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether the derived ``table`` exists in this workspace, built by the current version
-    of its builder (else use the canonical ones)."""
-    version = next((b.version for b in builders() if table in b.tables), 1)
-    return _built(cur, [table]).get(table) == version
+def available(cur: duckdb.DuckDBPyConnection, *tables: str) -> bool:
+    """Whether every derived table of ``tables`` exists in this workspace, built by the
+    current version of its builder (else use the canonical ones); one catalogue query."""
+    versions = {t: b.version for b in builders() for t in b.tables}
+    built = _built(cur, tables)
+    return all(built.get(t) == versions.get(t, 1) for t in tables)
 
 
 def drop(cur: duckdb.DuckDBPyConnection, kind: Kind) -> None:

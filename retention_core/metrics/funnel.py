@@ -220,7 +220,7 @@ def _derived_answers(con: duckdb.DuckDBPyConnection, stages: list[str], window: 
     default window, and the filters keep every stage of the data (a unit's level
     depends on the list of steps)."""
     return (unit == "session" and window == DEFAULT_WINDOW_DAYS and bool(stages)
-            and all(derived.available(con, table) for table in DERIVED_TABLES)
+            and derived.available(con, *DERIVED_TABLES)
             and derived_stages(con) == stages)
 
 

@@ -362,7 +362,7 @@ def compute_segment_scores(con: duckdb.DuckDBPyConnection, filters: Filters, sur
 def _after_answer_sql(con: duckdb.DuckDBPyConnection) -> str:
     """after_answer.sql with its customer_orders CTE: by integer key when the workspace has
     the derived keys, else from the canonical kept orders (same rows either way)."""
-    keyed = derived.available(con, "customer_keys") and derived.available(con, "order_facts")
+    keyed = derived.available(con, "customer_keys", "order_facts")
     part = load_sql("satisfaction/customer_orders_keyed" if keyed
                     else "satisfaction/customer_orders")
     return fill_part(customer_orders_sql(con, "satisfaction/after_answer"), "customer_orders",
