@@ -50,6 +50,7 @@ from retention_core import derived
 from retention_core.derived.events import TABLES as DERIVED_TABLES
 from retention_core.errors import InputError
 from retention_core.filters import Filters
+from retention_core.metrics.common import check_period
 from retention_core.schema import FUNNEL_STAGES
 from retention_core.sql import load_sql, query_frame, query_one
 
@@ -495,13 +496,18 @@ def _split_units(con: duckdb.DuckDBPyConnection, scope: _Scope) -> Iterator[None
         yield
 
 
+def _derived_groups_sql() -> str:
+    """``funnel/unit_groups.sql`` rows of the units in scope: whole sessions from
+    ``funnel_session_days``, split ones from :func:`_split_units` (run inside it)."""
+    split = unit_groups_sql(load_sql("funnel/split_unit_rows"), "split_purchases")
+    return load_sql("funnel/fast_groups").replace("__groups__", split)
+
+
 def _derived_groups(con: duckdb.DuckDBPyConnection, scope: _Scope,
                     recovery: float) -> pl.DataFrame:
-    """``funnel/unit_groups.sql`` rows of the units in scope: whole sessions from
-    ``funnel_session_days``, split ones from :func:`_split_units` (call inside it)."""
-    split = unit_groups_sql(load_sql("funnel/split_unit_rows"), "split_purchases")
-    sql = load_sql("funnel/fast_groups").replace("__groups__", split)
-    return query_frame(con, sql, {**scope.params, "recovery_us": micros(recovery)})
+    """The rows of :func:`_derived_groups_sql` (call inside :func:`_split_units`)."""
+    return query_frame(con, _derived_groups_sql(),
+                       {**scope.params, "recovery_us": micros(recovery)})
 
 
 def _group_levels(groups: pl.DataFrame, dimension: str) -> pl.DataFrame:
@@ -555,7 +561,6 @@ def _derived_report(con: duckdb.DuckDBPyConnection, scope: _Scope,
                    recovery)
 
 
-_TRUNCATE = {"week": "1w", "month": "1mo", "quarter": "1q"}
 _CART_GROUPS_SCHEMA = {"period_start": pl.Date, "device": pl.String, "source": pl.String,
                        "cart": pl.Float64, "abandoned": pl.Float64}
 
@@ -573,22 +578,22 @@ def compute_cart_groups(con: duckdb.DuckDBPyConnection, filters: Filters,
         floats); only groups with a cart; no rows when abandonment is not measured (no
         cart or no purchase stage in scope).
     """
+    check_period(period)
     scope = _scope(con, filters, DEFAULT_WINDOW_DAYS, "session")
     if not scope.measures_abandonment:
         return pl.DataFrame(schema=_CART_GROUPS_SCHEMA)
+    cart_groups = load_sql("funnel/cart_groups")
+    params = {**scope.params, "period": period}
     if scope.derived:
         with _split_units(con, scope):
-            groups = _derived_groups(con, scope, DEFAULT_RECOVERY_DAYS)
-    else:
+            params["recovery_us"] = micros(DEFAULT_RECOVERY_DAYS)
+            groups = query_frame(con, cart_groups.replace("__groups__", _derived_groups_sql()),
+                                 params)
+    else:  # no recoveries needed: abandonment only
         sql = unit_groups_sql(units_sql("funnel/scoped_events"), "no_purchases")
-        groups = query_frame(con, sql, {**scope.params, "recovery_us": 0})
-    purchased = pl.col("level") >= scope.params["purchase_step"]
-    return (groups.filter(pl.col("level") >= scope.cart_step)
-            .group_by(pl.col("day").dt.truncate(_TRUNCATE[period]).alias("period_start"),
-                      "device", "source")
-            .agg(pl.col("units").sum().cast(pl.Float64).alias("cart"),
-                 pl.col("units").filter(~purchased).sum().cast(pl.Float64).alias("abandoned"))
-            .select(list(_CART_GROUPS_SCHEMA)).sort(list(_CART_GROUPS_SCHEMA)[:3], nulls_last=True))
+        groups = query_frame(con, cart_groups.replace("__groups__", sql),
+                             {**params, "recovery_us": 0})
+    return groups.cast(_CART_GROUPS_SCHEMA)
 
 
 # -- public results ----------------------------------------------------------------------
