@@ -37,7 +37,8 @@ def compute_period_order_kpis(con: duckdb.DuckDBPyConnection, filters: Filters,
     """
     check_period(period)
     params = {**filters.params(), "period": period}
-    frame = query_frame(con, _with_steps(con, "overview/period_order_kpis"), params)
+    frame = query_frame(con, on_order_facts(con, _with_kpi_steps("overview/period_order_kpis")),
+                        params)
     return frame.with_columns(pl.col("period_start").cast(pl.Date))
 
 
@@ -45,13 +46,9 @@ _KPI_COLUMNS = ("period_start", "revenue", "orders", "customers", "new_customers
                 "returning_customers", "aov", "repeat_purchase_rate", "average_clv")
 
 
-def _with_steps(con: duckdb.DuckDBPyConnection, name: str, *, crr: bool = False) -> str:
-    """The query ``name`` with the steps of the order KPIs (and, ``crr``, of the customer
-    retention rate), on ``order_facts`` when the workspace has it."""
-    sql = fill_part(load_sql(name), "period_kpi_steps", load_sql("overview/period_kpi_steps"))
-    if crr:
-        sql = fill_part(sql, "crr_steps", load_sql("retention/crr_steps"))
-    return on_order_facts(con, sql)
+def _with_kpi_steps(name: str) -> str:
+    """The query ``name`` with the steps of the order KPIs."""
+    return fill_part(load_sql(name), "period_kpi_steps", load_sql("overview/period_kpi_steps"))
 
 
 def _order_series(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -66,6 +63,7 @@ def _order_series(con: duckdb.DuckDBPyConnection, filters: Filters,
         DEFAULT_ACTIVITY_DAYS,
         _conform,
         compute_customer_retention_rate,
+        query_crr,
     )
     from retention_core.metrics.retention_scope import resolve_scope, scope_params
 
@@ -74,7 +72,7 @@ def _order_series(con: duckdb.DuckDBPyConnection, filters: Filters,
         return (compute_period_order_kpis(con, filters, period),
                 compute_customer_retention_rate(con, filters, period))
     params = scope_params(filters, scope, activity_days=DEFAULT_ACTIVITY_DAYS)
-    both = query_frame(con, _with_steps(con, "overview/order_series", crr=True), params)
+    both = query_crr(con, _with_kpi_steps("overview/order_series"), params)
     crr = both.filter(pl.col("customers_start").is_not_null())
     kpis = both.filter(pl.col("orders").is_not_null()).select(_KPI_COLUMNS)
     return (kpis.with_columns(pl.col("period_start").cast(pl.Date)),

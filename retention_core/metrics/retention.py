@@ -21,6 +21,7 @@ import polars as pl
 
 from retention_core import derived
 from retention_core.filters import Filters
+from retention_core.metrics import order_days
 from retention_core.metrics.common import customer_orders_sql, on_order_facts
 from retention_core.metrics.retention_kpis import (  # noqa: F401  (re-exported)
     compute_order_kpis,
@@ -201,15 +202,23 @@ def compute_customer_retention_rate(con: duckdb.DuckDBPyConnection, filters: Fil
     if scope is None:
         return pl.DataFrame(schema=CRR_SCHEMA)
     params = scope_params(filters, scope, activity_days=activity_days)
-    frame = query_frame(con, _with_crr_steps(con, "retention/customer_retention_rate"), params)
+    frame = query_crr(con, load_sql("retention/customer_retention_rate"), params)
     return _conform(frame, CRR_SCHEMA)
 
 
-def _with_crr_steps(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """The query ``name`` with the customer retention rate's steps (``crr_steps.sql``),
-    on ``order_facts`` when the workspace has it."""
-    return on_order_facts(con, fill_part(load_sql(name), "crr_steps",
-                                         load_sql("retention/crr_steps")))
+def with_crr_steps(sql: str, order_days: str) -> str:
+    """``sql`` with the customer retention rate's steps: ``order_days`` (the SQL of the
+    ``crr_order_days`` part, from :func:`retention_core.metrics.order_days.part`) and
+    ``crr_steps.sql``."""
+    return fill_part(fill_part(sql, "crr_order_days", order_days), "crr_steps",
+                     load_sql("retention/crr_steps"))
+
+
+def query_crr(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pl.DataFrame:
+    """Run the query text ``sql`` with the customer retention rate's steps
+    (:func:`with_crr_steps`), on ``order_facts`` when the workspace has it."""
+    with order_days.part(con, params) as part:
+        return query_frame(con, on_order_facts(con, with_crr_steps(sql, part)), params)
 
 
 def compute_repeat_buying(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -233,7 +242,7 @@ def compute_repeat_buying(con: duckdb.DuckDBPyConnection, filters: Filters,
                 "returning": pl.DataFrame(schema=RETURNING_SCHEMA),
                 "gaps": pl.DataFrame(schema=GAPS_SCHEMA)}
     params = scope_params(filters, scope, activity_days=activity_days)
-    both = query_frame(con, _with_crr_steps(con, "retention/repeat_buying"), params)
+    both = query_crr(con, load_sql("retention/repeat_buying"), params)
     crr = (both.filter(pl.col("customers_start").is_not_null())
            .rename({"crr_partial": "is_partial"}))
     returning = (both.filter(pl.col("orders").is_not_null())

@@ -9,6 +9,7 @@
 -- Rows: one per period of either series, each side's columns NULL on the other's rows
 -- (both have new_customers: a retention rate row has customers_start, a KPI row orders).
 with
+-- {crr_order_days}
 -- {crr_steps}
 
 , orders_in_scope as (

@@ -4,6 +4,7 @@
 -- [t - $activity_days days, t); instants are midnights, so "the end" of a period is the
 -- midnight after its last day (after "as of" for the partial period).
 with
+-- {crr_order_days}
 -- {crr_steps}
 
 select * from final

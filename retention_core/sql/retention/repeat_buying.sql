@@ -13,6 +13,7 @@
 -- Rows: one per period of either period series (each side's columns NULL outside its own
 -- periods), then one per number of days (`days` set, the period columns NULL).
 with
+-- {crr_order_days}
 -- {crr_steps}
 
 , buyer_orders as (
