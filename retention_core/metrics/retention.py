@@ -98,6 +98,8 @@ def _cohort_sql(con: duckdb.DuckDBPyConnection, dimension: str) -> str:
     sql = load_sql("retention/cohort_table")
     values = fill_part(load_sql("retention/segment_values"), "order_dimensions",
                        "" if keyed else load_sql("retention/segment_order_dimensions"))
+    rank = "order_id" if keyed else "(ordered_at, order_id)"
+    values = fill_part(values, "order_rank", f"{rank} as order_rank,\n")
     customers = fill_part(load_sql("retention/segment_customers"), "segment_values", values)
     return fill_part(on_order_facts(con, sql) if keyed else sql, "customers", customers)
 

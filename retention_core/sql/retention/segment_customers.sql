@@ -2,12 +2,12 @@
 -- their first order ($dimension): the segment comes from the first order, same-time ties
 -- going to the lowest order_id; the $top largest segments keep their name, the rest are
 -- pooled as '(other)'.
--- segment_values (customer_id, ordered_at, order_id, segment_value): each order's value
+-- segment_values (customer_id, order_rank, segment_value): each order's rank and value
 -- of $dimension (retention/segment_values.sql; every dimension on orders, channel,
 -- country and device on order_facts: retention_core.metrics.retention._cohort_sql)
 -- {segment_values}
 first_segments as (
-    select customer_id, arg_min(segment_value, (ordered_at, order_id)) as segment_value
+    select customer_id, arg_min(segment_value, order_rank) as segment_value
     from segment_values
     group by customer_id
 ),

@@ -1,13 +1,15 @@
--- The segment_values CTE of retention/segment_customers.sql: each order's value of
--- $dimension, '(unknown)' when missing (before arg_min, which would skip NULLs).
+-- The segment_values CTE of retention/segment_customers.sql: each order's rank and value
+-- of $dimension, '(unknown)' when missing (before arg_min, which would skip NULLs).
 -- order_facts holds only channel, country and device (there order_id is the row number,
 -- ranking a customer's orders as order_id does); on orders the other dimensions are
 -- added at the marker (retention/segment_order_dimensions.sql).
 segment_values as (
     select
         customer_id,
-        ordered_at,
-        order_id,
+        -- an order's rank among its customer's orders, for the first order: (ordered_at,
+        -- order_id); on order_facts the row number alone, which ranks them the same way
+        -- and compares faster (retention_core.metrics.retention._cohort_sql)
+        -- {order_rank}
         coalesce(
             case $dimension
                 when 'channel' then nullif(trim(channel), '')
