@@ -47,18 +47,27 @@ def _readable(con, table) -> list[tuple]:
 
 def test_hand_worked_neighbours(hand):
     con = hand.cursor()
-    assert _readable(con, order_days.rows(con, UNTIL)) == EXPECTED
+    assert _readable(con, order_days.rows(con, UNTIL, full=True)) == EXPECTED
     # "as of" 1 March: A's order of that day is the last one in scope, so it has no next
-    before = order_days.rows(con, {**UNTIL, "until": datetime(2026, 3, 1)})
+    before = order_days.rows(con, {**UNTIL, "until": datetime(2026, 3, 1)}, full=True)
     assert _readable(con, before) == [
         (*row[:3], None, *row[4:]) if row[:2] == ("A", D(2026, 2, 1)) else row
         for row in EXPECTED if row[1] < D(2026, 3, 1)]
 
 
+def test_without_full_only_the_neighbours(hand):
+    # the retention rate and the Overview read these five; Repeat buying the full rows
+    con = hand.cursor()
+    lean, full = order_days.rows(con, UNTIL), order_days.rows(con, UNTIL, full=True)
+    assert lean.column_names == ["customer_id", "order_day", "previous_day", "next_day",
+                                 "revenue"]
+    assert lean.equals(full.select(lean.column_names))
+
+
 def test_filters_choose_the_neighbours(hand):
     # web orders only: A's 18:00 app order is out, so the 9:00 one is followed by 1 February
     con = hand.cursor()
-    web = _readable(con, order_days.rows(con, {**UNTIL, "f_channels": ["web"]}))
+    web = _readable(con, order_days.rows(con, {**UNTIL, "f_channels": ["web"]}, full=True))
     assert [r[:4] for r in web if r[0] == "A"] == [
         ("A", D(2026, 1, 5), None, D(2026, 2, 1)),
         ("A", D(2026, 2, 1), D(2026, 1, 5), D(2026, 3, 1)),
@@ -73,7 +82,18 @@ def test_rows_out_of_order_are_sorted_first(hand, monkeypatch):
                                     pl.Series([6, 5, 1]).to_numpy())
     reversed_scan = order_days._SCAN + "order by customer_id desc, ordered_at desc\n"
     monkeypatch.setattr(order_days, "_SCAN", reversed_scan)
-    assert _readable(con, order_days.rows(con, UNTIL)) == EXPECTED
+    got = _readable(con, order_days.rows(con, UNTIL, full=True))
+    # sorted by customer and day: A's two orders of 5 January may swap (their neighbours
+    # are that day either way), so compare the neighbours and each day's revenue
+    assert [row[:5] for row in got] == [row[:5] for row in EXPECTED]
+    assert _revenue_by_day(got) == _revenue_by_day(EXPECTED)
+
+
+def _revenue_by_day(rows) -> dict:
+    out: dict = {}
+    for customer, day, *_, revenue in rows:
+        out[(customer, day)] = out.get((customer, day), 0.0) + revenue
+    return out
 
 
 def test_empty_scope(hand):

@@ -35,7 +35,7 @@ from retention_core.sql import load_sql
 NAME = "order_days_scanned"  # the registered table, for the length of one query
 
 _SCAN = """
-select customer_id, ordered_at, revenue
+select customer_id, cast(ordered_at as date) as order_day, revenue -- {ordered_at}
 from scoped_order_facts(null, $until, $f_channels, $f_countries, $f_devices)
 where customer_id is not null
 """
@@ -48,59 +48,72 @@ _READ = """order_days as (
 
 """
 
-_DAY_US = 86_400_000_000
 
-
-def rows(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> pa.Table:
+def rows(con: duckdb.DuckDBPyConnection, params: dict[str, Any], *,
+         full: bool = False) -> pa.Table:
     """The ``order_days`` rows of these parameters (``until`` and the filters' channels,
-    countries and devices), read from ``order_facts``."""
+    countries and devices), read from ``order_facts``: customer_id, order_day,
+    previous_day, next_day and revenue, and with ``full`` also first_day, order_number and
+    ordered_at (the Repeat buying tab's; the other queries leave them unread).
+
+    Few and narrow arrays (at 10M orders a few hundred MB come and go, and a fresh
+    process pays for every new page): the scanned columns pass through as they are, only
+    the keys and days are copied out."""
     scan = {k: params[k] for k in ("until", "f_channels", "f_countries", "f_devices")}
-    table = con.sql(_SCAN, params=scan).to_arrow_table()
+    sql = _SCAN.replace("-- {ordered_at}", ", ordered_at" if full else "")
+    table = con.sql(sql, params=scan).to_arrow_table()
     key = table.column("customer_id").to_numpy()
-    at = table.column("ordered_at").cast(pa.int64()).to_numpy()
-    if not _in_order(key, at):  # not expected: order_facts is stored in this order
-        order = np.lexsort((at, key))
-        table, key, at = table.take(pa.array(order)), key[order], at[order]
-    day = np.floor_divide(at, _DAY_US).astype(np.int32)
+    day = table.column("order_day").cast(pa.int32()).to_numpy()
+    if not _in_order(key, day):  # not expected: order_facts is stored in this order
+        order = np.lexsort((day, key))
+        table, key, day = table.take(pa.array(order)), key[order], day[order]
     n = len(key)
     new_customer = np.ones(n, dtype=bool)  # the first order of each customer's run
-    new_customer[1:] = key[1:] != key[:-1]
+    np.not_equal(key[1:], key[:-1], out=new_customer[1:])
     last_order = np.ones(n, dtype=bool)
     last_order[:-1] = new_customer[1:]
-    starts = np.flatnonzero(new_customer)
-    runs = np.diff(np.append(starts, n))
-    return pa.table({
+    columns = {
         "customer_id": table.column("customer_id"),
-        "order_day": _days(day),
+        "order_day": table.column("order_day"),
         "previous_day": _days(np.roll(day, 1), missing=new_customer),
         "next_day": _days(np.roll(day, -1), missing=last_order),
-        "first_day": _days(np.repeat(day[starts], runs)),
-        "order_number": pa.array(np.arange(n) - np.repeat(starts, runs) + 1, pa.int64()),
-        "ordered_at": table.column("ordered_at"),
         "revenue": table.column("revenue"),
-    })
+    }
+    if full:
+        starts = np.flatnonzero(new_customer).astype(np.int32)
+        runs = np.diff(np.append(starts, n))
+        position = np.arange(1, n + 1, dtype=np.int32)  # made the number within the run:
+        position -= np.repeat(starts, runs)
+        columns.update(first_day=_days(np.repeat(day[starts], runs)),
+                       order_number=pa.array(position, pa.int32()),
+                       ordered_at=table.column("ordered_at"))
+    return pa.table(columns)
 
 
 def _days(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
     return pa.array(days, pa.int32(), mask=missing).cast(pa.date32())
 
 
-def _in_order(key: np.ndarray, at: np.ndarray) -> bool:
+def _in_order(key: np.ndarray, day: np.ndarray) -> bool:
+    """Whether the rows run by customer key, each customer's days in order (same-day
+    orders in any order: their neighbours are that day either way)."""
     if len(key) < 2:
         return True
-    step = np.diff(key.astype(np.int64))
-    return bool(np.all((step > 0) | ((step == 0) & (at[1:] >= at[:-1]))))
+    step = np.diff(key)  # keys are positive 32-bit integers: no overflow
+    return bool(np.all((step > 0) | ((step == 0) & (day[1:] >= day[:-1]))))
 
 
 @contextmanager
-def part(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Iterator[str]:
+def part(con: duckdb.DuckDBPyConnection, params: dict[str, Any], *,
+         full: bool = False) -> Iterator[str]:
     """The SQL of the ``crr_order_days`` part for one query with ``params``: a read of
-    :func:`rows`, registered on ``con`` until the block ends, when the workspace has
-    ``order_facts``; else the window pass (``retention/crr_order_days.sql``)."""
+    :func:`rows` (``full`` as there), registered on ``con`` until the block ends, when
+    the workspace has ``order_facts``; else the window pass
+    (``retention/crr_order_days.sql``)."""
     if not derived.available(con, "order_facts"):
         yield load_sql("retention/crr_order_days")
         return
-    con.register(NAME, rows(con, params))
+    con.register(NAME, rows(con, params, full=full))
     try:
         yield _READ
     finally:

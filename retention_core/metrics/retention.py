@@ -216,10 +216,12 @@ def with_crr_steps(sql: str, order_days: str) -> str:
                      load_sql("retention/crr_steps"))
 
 
-def query_crr(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pl.DataFrame:
+def query_crr(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], *,
+              full: bool = False) -> pl.DataFrame:
     """Run the query text ``sql`` with the customer retention rate's steps
-    (:func:`with_crr_steps`), on ``order_facts`` when the workspace has it."""
-    with order_days.part(con, params) as part:
+    (:func:`with_crr_steps`), on ``order_facts`` when the workspace has it; ``full``: the
+    query reads order_days' first_day, order_number and ordered_at too."""
+    with order_days.part(con, params, full=full) as part:
         return query_frame(con, on_order_facts(con, with_crr_steps(sql, part)), params)
 
 
@@ -244,7 +246,7 @@ def compute_repeat_buying(con: duckdb.DuckDBPyConnection, filters: Filters,
                 "returning": pl.DataFrame(schema=RETURNING_SCHEMA),
                 "gaps": pl.DataFrame(schema=GAPS_SCHEMA)}
     params = scope_params(filters, scope, activity_days=activity_days)
-    both = query_crr(con, load_sql("retention/repeat_buying"), params)
+    both = query_crr(con, load_sql("retention/repeat_buying"), params, full=True)
     crr = (both.filter(pl.col("customers_start").is_not_null())
            .rename({"crr_partial": "is_partial"}))
     returning = (both.filter(pl.col("orders").is_not_null())
