@@ -13,13 +13,14 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import polars as pl
 
+from retention_core import derived
 from retention_core.filters import Filters
 from retention_core.metrics.common import (
     check_period,
-    customer_orders_sql,
     data_bounds,
     next_period_start,
     on_order_facts,
+    order_rank,
     period_start,
 )
 from retention_core.sql import fill_part, load_sql, query_frame, query_one
@@ -294,8 +295,11 @@ def change_records(con: duckdb.DuckDBPyConnection, filters: Filters, kpi: str, p
               # the days the two periods span: the records queries read only those
               "records_start": datetime.combine(previous_start, time()),
               "records_end": datetime.combine(next_period_start(current_start, period), time())}
-    sql = (customer_orders_sql(con, f"overview/{query}")
-           if query in _ON_ORDER_FACTS else load_sql(f"overview/{query}"))
+    sql = load_sql(f"overview/{query}")
+    if query == "customer_records":
+        sql = fill_part(sql, "order_rank", order_rank(derived.available(con, "order_facts")))
+    if query in _ON_ORDER_FACTS:
+        sql = on_order_facts(con, sql)
     return query_frame(con, sql, params)
 
 

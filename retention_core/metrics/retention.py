@@ -22,7 +22,7 @@ import polars as pl
 from retention_core import derived
 from retention_core.filters import Filters
 from retention_core.metrics import order_days
-from retention_core.metrics.common import customer_orders_sql, on_order_facts
+from retention_core.metrics.common import customer_orders_sql, on_order_facts, order_rank
 from retention_core.metrics.retention_kpis import (  # noqa: F401  (re-exported)
     compute_order_kpis,
     compute_retention_tiles,
@@ -98,8 +98,7 @@ def _cohort_sql(con: duckdb.DuckDBPyConnection, dimension: str) -> str:
     sql = load_sql("retention/cohort_table")
     values = fill_part(load_sql("retention/segment_values"), "order_dimensions",
                        "" if keyed else load_sql("retention/segment_order_dimensions"))
-    rank = "order_id" if keyed else "(ordered_at, order_id)"
-    values = fill_part(values, "order_rank", f"{rank} as order_rank,\n")
+    values = fill_part(values, "order_rank", order_rank(keyed))
     customers = fill_part(load_sql("retention/segment_customers"), "segment_values", values)
     return fill_part(on_order_facts(con, sql) if keyed else sql, "customers", customers)
 
@@ -208,21 +207,21 @@ def compute_customer_retention_rate(con: duckdb.DuckDBPyConnection, filters: Fil
     return _conform(frame, CRR_SCHEMA)
 
 
-def with_crr_steps(sql: str, order_days: str) -> str:
-    """``sql`` with the customer retention rate's steps: ``order_days`` (the SQL of the
+def _with_crr_steps(sql: str, order_days_sql: str) -> str:
+    """``sql`` with the customer retention rate's steps: ``order_days_sql`` (the
     ``crr_order_days`` part, from :func:`retention_core.metrics.order_days.part`) and
     ``crr_steps.sql``."""
-    return fill_part(fill_part(sql, "crr_order_days", order_days), "crr_steps",
+    return fill_part(fill_part(sql, "crr_order_days", order_days_sql), "crr_steps",
                      load_sql("retention/crr_steps"))
 
 
 def query_crr(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], *,
               full: bool = False) -> pl.DataFrame:
     """Run the query text ``sql`` with the customer retention rate's steps
-    (:func:`with_crr_steps`), on ``order_facts`` when the workspace has it; ``full``: the
+    (:func:`_with_crr_steps`), on ``order_facts`` when the workspace has it; ``full``: the
     query reads order_days' first_day, order_number and ordered_at too."""
     with order_days.part(con, params, full=full) as part:
-        return query_frame(con, on_order_facts(con, with_crr_steps(sql, part)), params)
+        return query_frame(con, on_order_facts(con, _with_crr_steps(sql, part)), params)
 
 
 def compute_repeat_buying(con: duckdb.DuckDBPyConnection, filters: Filters,

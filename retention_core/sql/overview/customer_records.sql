@@ -6,8 +6,9 @@
 with orders_in_scope as (
     select
         customer_id,
-        ordered_at,
-        order_id,
+        -- an order's rank among its customer's orders, for the first order
+        -- (retention_core.metrics.common.order_rank)
+        -- {order_rank}
         channel,
         country,
         device,
@@ -36,13 +37,12 @@ customers_per_period as (
     group by period_start, customer_id
 ),
 
--- first orders of those customers only (ties in order_id order, as everywhere; on
--- order_facts the row number, which ranks them the same way)
+-- first orders of those customers only (ties in order_id order, as everywhere)
 first_orders as (
     select
         customer_id,
         arg_min({'channel': channel, 'country': country, 'device': device},
-                (ordered_at, order_id)) as segment,
+                order_rank) as segment,
         min(period_start) as first_period
     from orders_in_scope
     where customer_id in (select customer_id from customers_per_period)

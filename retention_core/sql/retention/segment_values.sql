@@ -6,9 +6,8 @@
 segment_values as (
     select
         customer_id,
-        -- an order's rank among its customer's orders, for the first order: (ordered_at,
-        -- order_id); on order_facts the row number alone, which ranks them the same way
-        -- and compares faster (retention_core.metrics.retention._cohort_sql)
+        -- an order's rank among its customer's orders, for the first order
+        -- (retention_core.metrics.common.order_rank)
         -- {order_rank}
         coalesce(
             case $dimension
