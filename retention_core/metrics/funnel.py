@@ -489,7 +489,9 @@ def _split_units(con: duckdb.DuckDBPyConnection, scope: _Scope) -> Iterator[None
     ``funnel_split_units`` of this cursor: computed live from their few events, or copied
     from ``funnel_all_split_units`` when the filters keep every one of those events (10M
     events: ~30 ms -> ~1 ms)."""
-    keeps_all = query_one(con, load_sql("funnel/keeps_split_events"), scope.params)[0]
+    keeps = load_sql("funnel/keeps_split_events").replace("__split_events__",
+                                                          load_sql("funnel/split_events"))
+    keeps_all = query_one(con, keeps, scope.params)[0]
     units = ("select * from funnel_all_split_units" if keeps_all
              else units_sql("funnel/split_events"))
     with _temp_table(con, "split_units", "drop_split_units", units, scope.params):
