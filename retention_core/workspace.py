@@ -153,15 +153,30 @@ def _upsert_sql(kind: str) -> dict[str, str]:
     key = quote_ident(KEYS[kind])  # type: ignore[index]
     cols = ", ".join(quote_ident(c) for c in COLUMNS[kind])  # type: ignore[index]
     return {
-        "stage_changes": (  # rows that are new or differ from what is stored
+        # Rows that are new or differ from what is stored. Only the stored rows with an
+        # incoming key are compared (a week's export against millions of stored rows
+        # reads the stored keys, not every column of every row).
+        "stage_changes": (
             f"create or replace temp table changed_rows as "  # noqa: S608
-            f"select {cols} from incoming_rows except select {cols} from {table}"
+            f"select {cols} from incoming_rows except "
+            f"select {cols} from {table} where {key} in (select {key} from incoming_rows)"
         ),
         "count_changes": (
             f"select count(*) filter (where stored.{key} is null), "  # noqa: S608
             f"count(*) filter (where stored.{key} is not null) "
-            f"from changed_rows left join (select distinct {key} from {table}) as stored "
-            f"using ({key})"
+            f"from changed_rows left join (select distinct {key} from {table} "
+            f"where {key} in (select {key} from changed_rows)) as stored using ({key})"
+        ),
+        # What derived.refresh updates from (derived tables that can follow a change in
+        # place): every changed row as stored before and as written after.
+        "stage_touched": (
+            f"create or replace temp table touched_rows as "  # noqa: S608
+            f"select {cols} from {table} where {key} in (select {key} from changed_rows) "
+            f"union all select {cols} from changed_rows"
+        ),
+        "stage_deleted": (
+            f"create or replace temp table touched_rows as "  # noqa: S608
+            f"select {cols} from {table} where import_id = $id"
         ),
         "delete_changed": f"delete from {table} where {key} in (select {key} from changed_rows)",  # noqa: S608
         "insert_changed": f"insert into {table} ({cols}, import_id) select {cols}, $id from changed_rows",  # noqa: S608
@@ -401,6 +416,7 @@ class Workspace:
         sql = _upsert_sql(kind)
         with self.transaction() as cur:
             import_id = _next_import_id(cur)
+            touched = False  # True: the changed rows are staged for derived.refresh
             if cur.execute(sql["is_empty"]).fetchall()[0][0]:
                 # First import of this kind: nothing to compare with, so no EXCEPT over
                 # every row (half the time of a 10M-row import). Written in slices so that
@@ -416,12 +432,17 @@ class Workspace:
                 # scan the stored table once per slice).
                 _with_incoming(cur, staged, sql["stage_changes"])
                 new, updated = cur.execute(sql["count_changes"]).fetchall()[0]
+                touched = derived.updates(kind)
+                if touched:
+                    cur.execute(sql["stage_touched"])
                 cur.execute(sql["delete_changed"])
                 cur.execute(sql["insert_changed"], {"id": import_id})
                 cur.execute("drop table changed_rows")
                 if progress is not None:
                     progress(total, total)
-            derived.refresh(cur, [kind])
+            derived.refresh(cur, [kind], touched=touched)
+            if touched:
+                cur.execute("drop table touched_rows")
             _record_import(cur, import_id, kind, file_name, file_hash, preset, total,
                            new, updated, report)
         return ImportResult(import_id, kind, total, new, updated, total - new - updated)
@@ -468,9 +489,15 @@ class Workspace:
                                 {"id": import_id}).fetchall()
             if not found or found[0][0] not in KINDS:
                 raise WorkspaceError(f"There is no import number {import_id}")
-            cur.execute(_upsert_sql(found[0][0])["delete_import"], {"id": import_id})
+            kind = found[0][0]
+            touched = derived.updates(kind)
+            if touched:
+                cur.execute(_upsert_sql(kind)["stage_deleted"], {"id": import_id})
+            cur.execute(_upsert_sql(kind)["delete_import"], {"id": import_id})
             cur.execute("delete from imports where import_id = $id", {"id": import_id})
-            derived.refresh(cur, [found[0][0]])
+            derived.refresh(cur, [kind], touched=touched)
+            if touched:
+                cur.execute("drop table touched_rows")
 
     def reset(self) -> None:
         """Empty every table (the file stays)."""

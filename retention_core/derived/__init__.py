@@ -9,6 +9,11 @@ owns some derived tables of one canonical kind and registers a builder with
   (import, delete, reset), so a derived table is never out of step with its source;
 - it must (re)create its tables from the canonical tables alone (``create or replace
   table ...``), and be quick on an empty table;
+- it may also register an ``update``: given the rows a transaction changed (the temp table
+  ``touched_rows``: each changed row as stored before and as written after), it brings
+  its tables up to date in place and returns True, or returns False to have them rebuilt
+  (a large change, or tables of another version); an import of a week's orders into a
+  workspace of millions then does not rebuild from every order;
 - readers call :func:`available` first and fall back to the canonical tables when a
   derived table is missing: a workspace written by an older version opened read-only,
   or a throw-away workspace whose tables are mounted from files (the CLI), has none.
@@ -39,6 +44,8 @@ class Builder:
     tables: tuple[str, ...]  # the tables it creates
     build: Callable[[duckdb.DuckDBPyConnection], None]
     version: int = 1         # raised when the tables change shape or meaning
+    # updates the tables from the temp table touched_rows; False: rebuild them instead
+    update: Callable[[duckdb.DuckDBPyConnection], bool] | None = None
 
 
 _BUILDERS: list[Builder] = []
@@ -47,10 +54,12 @@ _BUILDERS: list[Builder] = []
 _COMMENT = "retention_core derived table, version "  # + the builder's version
 
 
-def register(kind: Kind, tables: tuple[str, ...], version: int = 1):
-    """Decorator: ``build(cur)`` (re)creates ``tables`` from the canonical ``kind``."""
+def register(kind: Kind, tables: tuple[str, ...], version: int = 1,
+             update: Callable[[duckdb.DuckDBPyConnection], bool] | None = None):
+    """Decorator: ``build(cur)`` (re)creates ``tables`` from the canonical ``kind``;
+    ``update(cur)``, if given, brings them up to date from ``touched_rows`` (see above)."""
     def wrap(build: Callable[[duckdb.DuckDBPyConnection], None]):
-        _BUILDERS.append(Builder(kind, tables, build, version))
+        _BUILDERS.append(Builder(kind, tables, build, version, update))
         return build
     return wrap
 
@@ -90,15 +99,31 @@ def memory_cap(cur: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
         cur.execute("reset memory_limit")
 
 
-def refresh(cur: duckdb.DuckDBPyConnection, kinds: Iterable[Kind]) -> None:
-    """Rebuild every derived table of ``kinds`` (call inside the changing transaction)."""
+def refresh(cur: duckdb.DuckDBPyConnection, kinds: Iterable[Kind], *,
+            touched: bool = False) -> None:
+    """Bring every derived table of ``kinds`` up to date (call inside the changing
+    transaction): rebuilt, or with ``touched`` (one kind, whose changed rows are in the
+    temp table ``touched_rows``) updated by the builders that can and whose tables are
+    current."""
     changed = set(kinds)
+    if touched and len(changed) != 1:
+        raise ValueError("touched rows belong to one kind")
     for builder in builders():
         if builder.kind in changed:
+            updated = (touched and builder.update is not None
+                       and available(cur, *builder.tables) and builder.update(cur))
+            if updated:
+                continue  # the tables keep their comment (version)
             builder.build(cur)
             for table in builder.tables:
                 comment = quote_literal(f"{_COMMENT}{int(builder.version)}")
                 cur.execute(f"comment on table {quote_ident(table)} is {comment}")
+
+
+def updates(kind: Kind) -> bool:
+    """Whether a builder of ``kind`` can update its tables from ``touched_rows`` (so the
+    changing transaction should stage them)."""
+    return any(b.kind == kind and b.update is not None for b in builders())
 
 
 def _built(cur: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, int]:

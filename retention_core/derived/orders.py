@@ -20,10 +20,37 @@ from retention_core.sql import load_sql
 TABLE = "order_facts"
 KEYS = "customer_keys"
 BUILD_MEMORY = "700MB"
+# Past this share of the customers touched by one change, a rebuild is cheaper than
+# deleting and appending their rows (and keeps the table compact).
+UPDATE_SHARE = 0.2
+_MAX_KEY = 2**31 - 1  # customer_key is an INTEGER
+
+
+def update(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Update ``order_facts`` and ``customer_keys`` in place after a change to ``orders``
+    (the changed rows are in the temp table ``touched_rows``): only the touched customers'
+    rows are replaced (``derived_orders/update.sql``). False, with nothing changed, when
+    the change is too large for that to pay (then :func:`build` runs)."""
+    statements = [s.query for s in duckdb.extract_statements(
+        load_sql("derived_orders/touched_customers"))]
+    for statement in statements[:-1]:
+        cur.execute(statement)
+    touched, guests, customers, last_key = cur.execute(statements[-1]).fetchall()[0]
+    try:
+        if touched > UPDATE_SHARE * max(customers, 1) or last_key + touched > _MAX_KEY:
+            return False
+        if touched or guests:
+            params = {"last_key": last_key, "guests": guests}
+            for statement in duckdb.extract_statements(load_sql("derived_orders/update")):
+                sql = statement.query
+                cur.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql} or None)
+        return True
+    finally:
+        cur.execute("drop table touched_customers")
 
 
 # version 2: sorted by customer, time and order_id; scoped_order_facts returns order_id
-@derived.register("orders", tables=(TABLE, KEYS), version=2)
+@derived.register("orders", tables=(TABLE, KEYS), version=2, update=update)
 def build(cur: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``customer_keys``, ``order_facts`` and its ``scoped_order_facts`` macro
     from ``orders``."""
