@@ -96,3 +96,13 @@ def test_derived_benchmark_times_every_builder(tmp_path):
     for builder in derived.builders():
         assert f"  {builder.kind:<7} {', '.join(builder.tables)}" in out, out
     assert len(re.findall(rf"wall +{FIGURE}  cpu +{FIGURE}", out)) == len(derived.builders())
+
+
+def test_import_update_benchmark_prints_both_times_and_what_changed(tmp_path):
+    out = _run("benchmarks.bench_import_update", "--orders", "3000", "--week", "300",
+               "--runs", "1", "--data-dir", str(tmp_path))
+    for name in ("ingest", "duckdb"):
+        assert re.search(rf"^  {name} +{FIGURE}  peak +\d+ MiB", out, re.M), out
+    # the week's export: 90 orders stored before that changed, 210 new ones
+    assert "(300 rows: 210 new orders, 90 changed)" in out
+    assert "ingest reported 210 new and 90 updated orders" in out
