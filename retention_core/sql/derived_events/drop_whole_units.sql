@@ -1,2 +1,3 @@
 drop table if exists temp.funnel_whole_units;
-drop table if exists temp.funnel_session_kinds
+drop table if exists temp.funnel_session_kinds;
+drop view if exists temp.funnel_build_events

@@ -1,7 +1,6 @@
 -- Time to purchase of every converted whole session, with what a filter needs: the
 -- time-to-purchase quantiles cannot be added up over groups, so they are taken over
--- these rows.
-create or replace table funnel_purchase_times as
+-- these rows. The rows of table funnel_purchase_times.
 select
     cast(first_event_at as date) as day,
     device,

@@ -1,7 +1,8 @@
 -- One row per session with funnel events (the stages present in all events, $steps):
 -- how many, whether it is *whole* (all on one day, one device, one source; a NULL counts
 -- as a value of its own) and, for a session of one event, that event. A temp table the
--- builder reads three times and then drops.
+-- builder reads three times and then drops. funnel_build_events: every event, or the events
+-- of the sessions an import touched (retention_core/derived/events.py).
 create or replace temp table funnel_session_kinds as
 with funnel_events as (
     select
@@ -13,7 +14,7 @@ with funnel_events as (
         device,
         source,
         value
-    from events
+    from funnel_build_events
     where list_contains($steps, stage)
       and session_id is not null
 ),

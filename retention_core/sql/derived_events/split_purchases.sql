@@ -1,6 +1,6 @@
 -- The purchase events of every customer that has a split session: where recoveries of
--- split sessions' carts are looked up at query time (filters aside, as always).
-create or replace table funnel_split_purchases as
+-- split sessions' carts are looked up at query time (filters aside, as always). The rows
+-- of table funnel_split_purchases.
 select
     customer_id,
     event_at

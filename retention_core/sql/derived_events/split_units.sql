@@ -2,6 +2,6 @@
 -- default conversion window, the stages present in all events): funnel/units.sql over
 -- funnel/split_events.sql without filters (the placeholder below). A view whose filters
 -- keep every split event (no date range cutting one, no source or device filter) reads
--- these rows instead of computing them again (metrics.funnel._split_units).
-create or replace table funnel_all_split_units as
+-- these rows instead of computing them again (metrics.funnel._split_units). The rows of
+-- table funnel_all_split_units.
 __units__

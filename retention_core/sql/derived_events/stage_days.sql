@@ -1,7 +1,7 @@
 -- Funnel events per day, device, source and stage: what funnel/stages.sql counts, for
 -- any date range (the filters cut at midnight), channel and device without reading the
--- events. $vocabulary is schema.FUNNEL_STAGES.
-create or replace table funnel_stage_days as
+-- events. $vocabulary is schema.FUNNEL_STAGES. The rows of table funnel_stage_days
+-- (retention_core/derived/events.py creates it, or updates the days an import touched).
 with funnel_events as (
     select
         cast(event_at as date) as day,
