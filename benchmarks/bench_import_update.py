@@ -1,10 +1,11 @@
-"""A later import: a week's orders export into a workspace that holds millions (issue 9).
+"""A later import: a week's export into a workspace that holds millions (issue 9).
 
-What a shop does every week: export the last days' orders and import them into the
-workspace with its history. The export (``--week`` rows, written once from the
-workspace's own orders, seeded) holds new orders (new ids, after the last stored order;
-existing customers and new ones, a few guests) and orders stored before that changed since
-(refunded, cancelled, a new amount). Two fresh processes, each run on a fresh copy of the
+What a shop does every week: export the last days' orders (or funnel events) and import
+them into the workspace with its history. The orders export (``--week`` rows, written once
+from the workspace's own orders, seeded) holds new orders (new ids, after the last stored
+order; existing customers and new ones, a few guests) and orders stored before that
+changed since (refunded, cancelled, a new amount). The events export (``--kind events``)
+holds new sessions after the last stored event (see ``_events_week``). Two fresh processes, each run on a fresh copy of the
 workspace file (the copy is not timed):
 
 - ``ingest``: ``python -m retention_core ingest --workspace COPY --orders WEEK.csv``
@@ -17,6 +18,7 @@ Medians of ``--runs`` alternating runs and each process's peak memory. No target
 issue; the figure is what a weekly import costs.
 
     python -m benchmarks.bench_import_update                   # 10M-order workspace, 10,000 rows
+    python -m benchmarks.bench_import_update --kind events     # the same for funnel events
     python -m benchmarks.bench_import_update --orders 3000 --week 300 --runs 1   # smoke size
 """
 
@@ -44,19 +46,25 @@ from benchmarks.build_workspace import build_workspace
 CHANGED_SHARE = 0.3  # of the week's rows: stored orders that changed since
 
 
-def duckdb_append(workspace: str, csv: str) -> int:
-    """DuckDB's own CSV reader appending to the stored orders; returns the rows added."""
+def duckdb_append(workspace: str, csv: str, kind: str = "orders") -> int:
+    """DuckDB's own CSV reader appending to the stored table; returns the rows added."""
     import duckdb
 
     con = duckdb.connect(workspace)
-    added = con.execute("insert into orders by name select * from read_csv($path)",
+    table = {"orders": "orders", "events": "events"}[kind]  # no other name gets in
+    added = con.execute(f"insert into {table} by name select * from read_csv($path)",  # noqa: S608
                         {"path": csv}).fetchall()[0][0]
     con.close()
     return added
 
 
-def write_week(workspace: Path, rows: int, out: Path, seed: int = 7) -> dict[str, int]:
-    """The week's export as a CSV at ``out``, from the stored orders; returns its make-up."""
+def write_week(workspace: Path, rows: int, out: Path, seed: int = 7,
+               kind: str = "orders") -> dict[str, int]:
+    """The week's export as a CSV at ``out``, from the stored rows; returns its make-up."""
+    return (_orders_week if kind == "orders" else _events_week)(workspace, rows, out, seed)
+
+
+def _orders_week(workspace: Path, rows: int, out: Path, seed: int) -> dict[str, int]:
     import duckdb
     import polars as pl
 
@@ -83,16 +91,36 @@ def write_week(workspace: Path, rows: int, out: Path, seed: int = 7) -> dict[str
     return {"rows": week.height, "changed": changed.height, "new": new.height}
 
 
+def _events_week(workspace: Path, rows: int, out: Path, seed: int) -> dict[str, int]:
+    """New sessions only: copies of the last stored sessions a week later under new session
+    ids. (Events have no id of their own; an import names them by their row's content, so
+    events sent again would be known as such only in a workspace the import pipeline
+    wrote, and this one was written from frames, see build_workspace.py.)"""
+    import duckdb
+    import polars as pl
+
+    con = duckdb.connect(str(workspace), read_only=True)
+    latest = con.sql("select session_id, customer_id, event_at, stage, device, source, value "
+                     "from events order by event_at desc, event_id limit $n",
+                     params={"n": rows}).pl()
+    con.close()
+    week = latest.with_columns(pl.format("W{}", pl.col("session_id")).alias("session_id"),
+                               (pl.col("event_at") + pl.duration(days=7)).alias("event_at"))
+    week.write_csv(out)
+    return {"rows": week.height, "changed": 0, "new": week.height}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["duckdb"]:
-        print(duckdb_append(argv[1], argv[2]))
+        print(duckdb_append(argv[1], argv[2], *argv[3:4]))
         return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--orders", type=lambda s: int(s.replace("_", "")), default=10_000_000,
                    help="size of the workspace (built into --data-dir if missing)")
     p.add_argument("--week", type=lambda s: int(s.replace("_", "")), default=10_000,
                    help="rows of the week's export")
+    p.add_argument("--kind", choices=("orders", "events"), default="orders")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--data-dir", type=Path, default=DATA_DIR)
     args = p.parse_args(argv)
@@ -100,13 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     source = build_workspace(args.orders, args.data_dir)
     with tempfile.TemporaryDirectory() as tmp:
         week = Path(tmp) / f"week_{args.week}.csv"
-        made = write_week(source, args.week, week)
+        made = write_week(source, args.week, week, kind=args.kind)
         copy = Path(tmp) / "workspace.duckdb"
         cmds = {
             "ingest": [python(), "-m", "retention_core", "ingest", "--workspace", str(copy),
-                       "--orders", str(week), "--json"],
+                       f"--{args.kind}", str(week), "--json"],
             "duckdb": [python(), "-m", "benchmarks.bench_import_update", "duckdb", str(copy),
-                       str(week)],
+                       str(week), args.kind],
         }
         series = {name: Series(name) for name in cmds}
         for run in range(args.runs + 1):  # the first round warms the page cache, untimed
@@ -116,14 +144,15 @@ def main(argv: list[str] | None = None) -> int:
                 done = check(run_timed(cmd), name)
                 if run:
                     series[name].runs.append(done)
-    print(f"a week's export ({made['rows']:,} rows: {made['new']:,} new orders, "
-          f"{made['changed']:,} changed) into a workspace of {args.orders:,} orders, median "
-          f"of {args.runs} alternating runs; {machine()}")
+    print(f"a week's {args.kind} export ({made['rows']:,} rows: {made['new']:,} new, "
+          f"{made['changed']:,} changed) into a workspace of {args.orders:,} orders (and as "
+          f"many events), median of {args.runs} alternating runs; {machine()}")
     for name, s in series.items():
         print(f"  {name:<7} {fmt_seconds(s.median):>9}  peak {fmt_bytes(s.peak_bytes):>9}  "
               f"runs: {', '.join(f'{x:.2f}' for x in s.seconds)}")
     done = json.loads(series["ingest"].runs[-1].stdout)["imports"][0]
-    print(f"  ingest reported {done['new']:,} new and {done['updated']:,} updated orders")
+    print(f"  ingest reported {done['new']:,} new, {done['updated']:,} updated and "
+          f"{done['unchanged']:,} unchanged {args.kind}")
     return 0
 
 

@@ -104,5 +104,8 @@ def test_import_update_benchmark_prints_both_times_and_what_changed(tmp_path):
     for name in ("ingest", "duckdb"):
         assert re.search(rf"^  {name} +{FIGURE}  peak +\d+ MiB", out, re.M), out
     # the week's export: 90 orders stored before that changed, 210 new ones
-    assert "(300 rows: 210 new orders, 90 changed)" in out
-    assert "ingest reported 210 new and 90 updated orders" in out
+    assert "(300 rows: 210 new, 90 changed)" in out
+    assert "ingest reported 210 new, 90 updated and 0 unchanged orders" in out
+    out = _run("benchmarks.bench_import_update", "--orders", "3000", "--week", "300",
+               "--runs", "1", "--data-dir", str(tmp_path), "--kind", "events")
+    assert "ingest reported 300 new, 0 updated and 0 unchanged events" in out
