@@ -235,6 +235,17 @@ def _arrow(frame: pl.DataFrame) -> Any:
 STORE_SLICE_ROWS = 1_000_000
 
 
+def _stages_touched(cur: duckdb.DuckDBPyConnection, kind: str, rows: int) -> bool:
+    """Whether a change of ``rows`` rows (old and new versions) to ``kind`` stages them as
+    ``touched_rows`` for :func:`derived.refresh`: only when a derived table of the kind can
+    follow the change in place, and the change is small next to the stored table (a large
+    one rebuilds anyway, and copying it would only cost time and memory)."""
+    if not derived.updates(kind):
+        return False
+    stored = cur.execute(_upsert_sql(kind)["count"]).fetchall()[0][0]
+    return rows <= derived.UPDATE_MAX_SHARE * stored
+
+
 def _with_incoming(cur: duckdb.DuckDBPyConnection, rows: pl.DataFrame, statement: str,
                    params: dict[str, Any] | None = None) -> None:
     """Run ``statement`` with ``rows`` visible as ``incoming_rows`` (Arrow, no copy)."""
@@ -432,7 +443,7 @@ class Workspace:
                 # scan the stored table once per slice).
                 _with_incoming(cur, staged, sql["stage_changes"])
                 new, updated = cur.execute(sql["count_changes"]).fetchall()[0]
-                touched = derived.updates(kind)
+                touched = _stages_touched(cur, kind, 2 * updated + new)
                 if touched:
                     cur.execute(sql["stage_touched"])
                 cur.execute(sql["delete_changed"])
@@ -490,7 +501,9 @@ class Workspace:
             if not found or found[0][0] not in KINDS:
                 raise WorkspaceError(f"There is no import number {import_id}")
             kind = found[0][0]
-            touched = derived.updates(kind)
+            deleted = cur.execute(f"select count(*) from {quote_ident(kind)} "  # noqa: S608
+                                  "where import_id = $id", {"id": import_id}).fetchall()[0][0]
+            touched = _stages_touched(cur, kind, deleted)
             if touched:
                 cur.execute(_upsert_sql(kind)["stage_deleted"], {"id": import_id})
             cur.execute(_upsert_sql(kind)["delete_import"], {"id": import_id})

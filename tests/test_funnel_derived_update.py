@@ -25,9 +25,10 @@ from retention_core.workspace import Workspace
 @pytest.fixture
 def builds(monkeypatch):
     """Counts rebuilds and in-place updates of the funnel tables; updates are not limited
-    by the share of days touched (a small log touches most of its days)."""
+    by the share of days or rows touched (a small log touches most of its days)."""
     counts = {"build": 0, "update": 0}
     monkeypatch.setattr(derived_events, "UPDATE_SHARE", 1e9)
+    monkeypatch.setattr(derived, "UPDATE_MAX_SHARE", 1e9)
     derived.builders()
 
     def counted(builder):

@@ -27,9 +27,11 @@ CUSTOMERS = ["a", "b", "c", "d", "e", "f", None]
 @pytest.fixture
 def builds(monkeypatch):
     """Counts full builds and in-place updates of the orders' derived tables; updates
-    are not limited by the share of customers touched (tiny shops touch most of them)."""
+    are not limited by the share of customers or rows touched (tiny shops touch most of
+    them)."""
     counts = {"build": 0, "update": 0}
     monkeypatch.setattr(derived_orders, "UPDATE_SHARE", 1e9)
+    monkeypatch.setattr(derived, "UPDATE_MAX_SHARE", 1e9)
     derived.builders()  # registered
 
     def counted(builder):
@@ -198,6 +200,22 @@ def test_a_large_change_rebuilds():
         ws.import_frame("orders", _orders(many), file_name="many.csv")
         keys = ws.cursor().execute("select max(customer_key), count(*) from customer_keys")
         assert keys.fetchall() == [(10, 10)]
+
+
+def test_deleting_most_of_the_orders_rebuilds(monkeypatch):
+    """A deleted import holding most of the rows is not staged row by row (the tables are
+    rebuilt: keys from 1 again), however few customers the builder would let it update."""
+    monkeypatch.setattr(derived_orders, "UPDATE_SHARE", 1e9)
+    rows = [(f"o{i}", f"c{i}", i, i, "paid") for i in range(10)]
+    with Workspace(":memory:") as ws:
+        big = ws.import_frame("orders", _orders(rows[:8]), file_name="big.csv")
+        ws.import_frame("orders", _orders(rows[8:]), file_name="small.csv")
+        assert ws.cursor().execute("select max(customer_key) from customer_keys"
+                                   ).fetchall() == [(10,)]  # c8, c9 appended: 9 and 10
+        ws.delete_import(big.import_id)
+        keys = ws.cursor().execute("select customer_id, customer_key from customer_keys "
+                                   "order by 1").fetchall()
+    assert sorted(k for _, k in keys) == [1, 2] and [c for c, _ in keys] == ["c8", "c9"]
 
 
 def test_the_first_orders_ranks_follow_updates(builds):

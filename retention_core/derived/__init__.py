@@ -120,6 +120,11 @@ def refresh(cur: duckdb.DuckDBPyConnection, kinds: Iterable[Kind], *,
                 cur.execute(f"comment on table {quote_ident(table)} is {comment}")
 
 
+# A change of more rows than this share of the stored table (old and new versions) is not
+# staged for an update: its derived tables are rebuilt.
+UPDATE_MAX_SHARE = 0.4
+
+
 def updates(kind: Kind) -> bool:
     """Whether a builder of ``kind`` can update its tables from ``touched_rows`` (so the
     changing transaction should stage them)."""
