@@ -185,6 +185,7 @@ def _upsert_sql(kind: str) -> dict[str, str]:
         "delete_import": f"delete from {table} where import_id = $id",  # noqa: S608
         "delete_all": f"delete from {table}",  # noqa: S608
         "count": f"select count(*) from {table}",  # noqa: S608
+        "count_import": f"select count(*) from {table} where import_id = $id",  # noqa: S608
     }
 
 
@@ -501,8 +502,8 @@ class Workspace:
             if not found or found[0][0] not in KINDS:
                 raise WorkspaceError(f"There is no import number {import_id}")
             kind = found[0][0]
-            deleted = cur.execute(f"select count(*) from {quote_ident(kind)} "  # noqa: S608
-                                  "where import_id = $id", {"id": import_id}).fetchall()[0][0]
+            deleted = cur.execute(_upsert_sql(kind)["count_import"],
+                                  {"id": import_id}).fetchall()[0][0]
             touched = _stages_touched(cur, kind, deleted)
             if touched:
                 cur.execute(_upsert_sql(kind)["stage_deleted"], {"id": import_id})
