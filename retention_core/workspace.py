@@ -168,15 +168,17 @@ def _upsert_sql(kind: str) -> dict[str, str]:
             f"where {key} in (select {key} from changed_rows)) as stored using ({key})"
         ),
         # What derived.refresh updates from (derived tables that can follow a change in
-        # place): every changed row as stored before and as written after.
+        # place): every changed row as stored before (written = false) and as written
+        # after (written = true).
         "stage_touched": (
             f"create or replace temp table touched_rows as "  # noqa: S608
-            f"select {cols} from {table} where {key} in (select {key} from changed_rows) "
-            f"union all select {cols} from changed_rows"
+            f"select {cols}, false as written from {table} "
+            f"where {key} in (select {key} from changed_rows) "
+            f"union all select {cols}, true as written from changed_rows"
         ),
         "stage_deleted": (
             f"create or replace temp table touched_rows as "  # noqa: S608
-            f"select {cols} from {table} where import_id = $id"
+            f"select {cols}, false as written from {table} where import_id = $id"
         ),
         "delete_changed": f"delete from {table} where {key} in (select {key} from changed_rows)",  # noqa: S608
         "insert_changed": f"insert into {table} ({cols}, import_id) select {cols}, $id from changed_rows",  # noqa: S608

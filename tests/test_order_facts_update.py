@@ -19,6 +19,8 @@ from test_retention_properties import BASE
 from retention_core import derived
 from retention_core.derived import orders as derived_orders
 from retention_core.filters import Filters
+from retention_core.metrics.common import data_bounds
+from retention_core.metrics.retention_scope import latest_order_date
 from retention_core.workspace import Workspace
 
 CUSTOMERS = ["a", "b", "c", "d", "e", "f", None]
@@ -179,11 +181,15 @@ def test_a_weeks_import_updates_instead_of_rebuilding(builds):
         assert {c: [r[1] for r in rows] for c, rows in per_customer.items()} == {
             "a": [10.0], "c": [20.0]}
         assert [g[1] for g in guests] == [40.0, 50.0]
+        # the stored first and last order times follow (o5, day 50, is the latest now)
+        assert data_bounds(ws.cursor()) == (BASE.date(), (BASE + timedelta(50)).date())
+        assert latest_order_date(ws.cursor()) == (BASE + timedelta(50)).date()
         ws.delete_import(later.import_id)  # o2, o3 and o5 go (the rows week2 wrote)
         assert builds == {"build": 1, "update": 3}
         per_customer, guests = _facts(ws.cursor())
         assert {c: [r[1] for r in rows] for c, rows in per_customer.items()} == {"a": [10.0]}
         assert [g[1] for g in guests] == [40.0]
+        assert latest_order_date(ws.cursor()) == (BASE + timedelta(6)).date()  # o4
 
 
 def test_a_large_change_rebuilds():
@@ -234,3 +240,24 @@ def test_the_first_orders_ranks_follow_updates(builds):
     assert builds["update"] == 1
     # a: x5 (day 1), x7 (day 2), then x1 and x9 on day 3, x1 first by id
     assert [r[0] for r in rows] == [5.0, 4.0, 3.0, 1.0]
+
+
+def test_guest_orders_change_one_by_one(builds):
+    """Guest rows carry no id: one row per changed guest order goes, matched by its values,
+    even when other guest orders have the very same values (g1, g3, the new g6, the
+    cancelled g7); excluded orders never had a row, new versions are not matched."""
+    first = [("g1", None, 4, 10, "paid"), ("g2", None, 4, 10, "paid"),
+             ("g3", None, 4, 10, "paid"), ("g4", None, 5, 20, "cancelled"),
+             ("g7", None, 4, 10, "cancelled"), ("o1", "a", 1, 30, "paid")]
+    second = [("g2", None, 4, 11, "paid"),      # a new amount
+              ("g4", None, 5, 20, "paid"),      # paid after all
+              ("g5", None, 6, 12, "paid"),      # new
+              ("g6", None, 4, 10, "paid"),      # new, the values of g1 and g3
+              ("g7", None, 4, 10, "refunded")]  # changed, still excluded
+    with Workspace(":memory:") as ws:
+        ws.import_frame("orders", _orders(first), file_name="1.csv")
+        ws.import_frame("orders", _orders(second), file_name="2.csv")
+        _, guests = _facts(ws.cursor())
+        assert builds["update"] == 1
+    # the guests' rows by revenue: g1, g3, g6, g2, g5, g4
+    assert sorted(g[1] for g in guests) == [10.0, 10.0, 10.0, 11.0, 12.0, 20.0]

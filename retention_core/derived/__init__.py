@@ -10,7 +10,8 @@ owns some derived tables of one canonical kind and registers a builder with
 - it must (re)create its tables from the canonical tables alone (``create or replace
   table ...``), and be quick on an empty table;
 - it may also register an ``update``: given the rows a transaction changed (the temp table
-  ``touched_rows``: each changed row as stored before and as written after), it brings
+  ``touched_rows``: each changed row as stored before, ``written`` false, and as written
+  after, ``written`` true), it brings
   its tables up to date in place and returns True, or returns False to have them rebuilt
   (a large change, or tables of another version); an import of a week's orders into a
   workspace of millions then does not rebuild from every order;
@@ -112,10 +113,9 @@ def refresh(cur: duckdb.DuckDBPyConnection, kinds: Iterable[Kind], *,
         if builder.kind in changed:
             updated = (touched and builder.update is not None
                        and available(cur, *builder.tables) and builder.update(cur))
-            if updated:
-                continue  # the tables keep their comment (version)
-            builder.build(cur)
-            for table in builder.tables:
+            if not updated:
+                builder.build(cur)
+            for table in builder.tables:  # (also after an update: it may recreate one)
                 comment = quote_literal(f"{_COMMENT}{int(builder.version)}")
                 cur.execute(f"comment on table {quote_ident(table)} is {comment}")
 

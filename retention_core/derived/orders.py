@@ -19,6 +19,7 @@ from retention_core.sql import load_sql
 
 TABLE = "order_facts"
 KEYS = "customer_keys"
+BOUNDS = "order_bounds"
 BUILD_MEMORY = "700MB"
 # Past this share of the customers touched by one change, a rebuild is cheaper than
 # deleting and appending their rows (and keeps the table compact).
@@ -40,21 +41,22 @@ def update(cur: duckdb.DuckDBPyConnection) -> bool:
         if touched > UPDATE_SHARE * max(customers, 1) or last_key + touched > _MAX_KEY:
             return False
         if touched or guests:
-            params = {"last_key": last_key, "guests": guests}
             for statement in duckdb.extract_statements(load_sql("derived_orders/update")):
                 sql = statement.query
-                cur.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql} or None)
+                cur.execute(sql, {"last_key": last_key} if "$last_key" in sql else None)
+            cur.execute(load_sql("derived_orders/bounds"))
         return True
     finally:
         cur.execute("drop table touched_customers")
 
 
 # version 2: sorted by customer, time and order_id; scoped_order_facts returns order_id
-@derived.register("orders", tables=(TABLE, KEYS), version=2, update=update)
+@derived.register("orders", tables=(TABLE, KEYS, BOUNDS), version=2, update=update)
 def build(cur: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create ``customer_keys``, ``order_facts`` and its ``scoped_order_facts`` macro
-    from ``orders``."""
+    """(Re)create ``customer_keys``, ``order_facts`` and its ``scoped_order_facts`` macro,
+    and ``order_bounds``, from ``orders``."""
     # The sort by customer is the import's largest allocation (10M orders: ~1 GB); capped,
     # DuckDB spills part of it and a 10M-order import stays under 3 GB (+0.8 s).
     with derived.memory_cap(cur, BUILD_MEMORY):
         cur.execute(load_sql("derived_orders/build"))
+    cur.execute(load_sql("derived_orders/bounds"))

@@ -26,11 +26,12 @@ from retention_core.errors import InputError
 from retention_core.filters import Filters
 from retention_core.metrics.common import (
     check_period,
-    customer_orders_sql,
     next_period_start,
+    on_order_bounds,
+    on_order_facts,
     period_start,
 )
-from retention_core.sql import query_one
+from retention_core.sql import load_sql, query_one
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ class Scope:
 
 def latest_order_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """Date of the latest kept order in the workspace (before any filter), or None."""
-    row = query_one(con, customer_orders_sql(con, "retention/latest_order_date"))
+    sql = on_order_bounds(con, load_sql("retention/latest_order_date"))
+    row = query_one(con, on_order_facts(con, sql))
     return row[0] if row else None
 
 

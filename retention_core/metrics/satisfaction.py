@@ -35,9 +35,10 @@ from retention_core.errors import InputError
 from retention_core.filters import Filters
 from retention_core.metrics.common import (
     check_period,
-    customer_orders_sql,
     data_bounds,
     next_period_start,
+    on_order_bounds,
+    on_order_facts,
     period_start,
 )
 from retention_core.schema import SURVEY_SEGMENTS, SURVEY_TYPES
@@ -365,8 +366,8 @@ def _after_answer_sql(con: duckdb.DuckDBPyConnection) -> str:
     keyed = derived.available(con, "customer_keys", "order_facts")
     part = load_sql("satisfaction/customer_orders_keyed" if keyed
                     else "satisfaction/customer_orders")
-    return fill_part(customer_orders_sql(con, "satisfaction/after_answer"), "customer_orders",
-                     part)
+    sql = on_order_facts(con, on_order_bounds(con, load_sql("satisfaction/after_answer")))
+    return fill_part(sql, "customer_orders", part)
 
 
 def compute_outcomes_after_answer(con: duckdb.DuckDBPyConnection, filters: Filters,

@@ -24,8 +24,9 @@ first_answers as (
 -- (metrics/satisfaction.py).
 -- {customer_orders}
 
--- The last kept order (no filter). Read through scoped_orders so that customer_orders_sql
--- answers it from order_facts (its statistics) instead of scanning every order.
+-- The last kept order (no filter). Read from the stored bounds when the workspace has them
+-- (metrics.common.on_order_bounds), else through scoped_orders, which order_facts answers
+-- (customer_orders_sql), instead of scanning every order.
 data_end as (
     select max(ordered_at) as last_order_at
     from scoped_orders(null, null, null, null, null)
