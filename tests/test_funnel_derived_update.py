@@ -6,7 +6,6 @@ moving to other days or losing their stage)."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from datetime import timedelta
 
@@ -15,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_funnel_derived import DAYS, SCHEMA, STAGES, T0, event_logs
+from testkit import count_builds
 
-from retention_core import derived
 from retention_core.derived import events as derived_events
 from retention_core.schema import FUNNEL_STAGES
 from retention_core.workspace import Workspace
@@ -24,27 +23,8 @@ from retention_core.workspace import Workspace
 
 @pytest.fixture
 def builds(monkeypatch):
-    """Counts rebuilds and in-place updates of the funnel tables; updates are not limited
-    by the share of days or rows touched (a small log touches most of its days)."""
-    counts = {"build": 0, "update": 0}
-    monkeypatch.setattr(derived_events, "UPDATE_SHARE", 1e9)
-    monkeypatch.setattr(derived, "UPDATE_MAX_SHARE", 1e9)
-    derived.builders()
-
-    def counted(builder):
-        def build(cur):
-            counts["build"] += 1
-            builder.build(cur)
-
-        def update(cur):
-            done = builder.update(cur)
-            counts["update"] += bool(done)
-            return done
-        return dataclasses.replace(builder, build=build, update=update)
-
-    monkeypatch.setattr(derived, "_BUILDERS", [
-        counted(b) if b.kind == "events" else b for b in derived._BUILDERS])
-    return counts
+    """Counts of rebuilds and in-place updates (testkit.count_builds)."""
+    return count_builds(monkeypatch, "events", derived_events)
 
 
 @st.composite

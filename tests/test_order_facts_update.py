@@ -6,7 +6,6 @@ from them must not change."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import polars as pl
@@ -15,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_order_facts import SCHEMA, _assert_same, _results
 from test_retention_properties import BASE
+from testkit import count_builds
 
-from retention_core import derived
 from retention_core.derived import orders as derived_orders
 from retention_core.filters import Filters
 from retention_core.metrics.common import data_bounds
@@ -28,28 +27,8 @@ CUSTOMERS = ["a", "b", "c", "d", "e", "f", None]
 
 @pytest.fixture
 def builds(monkeypatch):
-    """Counts full builds and in-place updates of the orders' derived tables; updates
-    are not limited by the share of customers or rows touched (tiny shops touch most of
-    them)."""
-    counts = {"build": 0, "update": 0}
-    monkeypatch.setattr(derived_orders, "UPDATE_SHARE", 1e9)
-    monkeypatch.setattr(derived, "UPDATE_MAX_SHARE", 1e9)
-    derived.builders()  # registered
-
-    def counted(builder):
-        def build(cur):
-            counts["build"] += 1
-            builder.build(cur)
-
-        def update(cur):
-            done = builder.update(cur)
-            counts["update"] += bool(done)
-            return done
-        return dataclasses.replace(builder, build=build, update=update)
-
-    monkeypatch.setattr(derived, "_BUILDERS", [
-        counted(b) if b.kind == "orders" else b for b in derived._BUILDERS])
-    return counts
+    """Counts of rebuilds and in-place updates (testkit.count_builds)."""
+    return count_builds(monkeypatch, "orders", derived_orders)
 
 
 def _batch(draw) -> pl.DataFrame:

@@ -23,3 +23,33 @@ def drawn_tabs(at) -> list[str]:
 def tab_calls(calls: list[str], tab_functions: dict[str, set[str]]) -> set[str]:
     """The names in ``calls`` that belong to one of the tabs of ``tab_functions``."""
     return set(calls) & set().union(*tab_functions.values())
+
+
+def count_builds(monkeypatch, kind: str, builder_module) -> dict[str, int]:
+    """Count the rebuilds and the in-place updates of ``kind``'s derived tables, with no
+    limit on the share of rows, customers or days a change may touch and still update
+    (``builder_module.UPDATE_SHARE``, ``derived.UPDATE_MAX_SHARE``): the tests' small shops
+    touch most of theirs. Returns the live counts: ``{"build": n, "update": m}``."""
+    import dataclasses
+
+    from retention_core import derived
+
+    counts = {"build": 0, "update": 0}
+    monkeypatch.setattr(builder_module, "UPDATE_SHARE", 1e9)
+    monkeypatch.setattr(derived, "UPDATE_MAX_SHARE", 1e9)
+    derived.builders()  # (registers them)
+
+    def counted(builder):
+        def build(cur):
+            counts["build"] += 1
+            builder.build(cur)
+
+        def update(cur):
+            done = builder.update(cur)
+            counts["update"] += bool(done)
+            return done
+        return dataclasses.replace(builder, build=build, update=update)
+
+    monkeypatch.setattr(derived, "_BUILDERS", [
+        counted(b) if b.kind == kind else b for b in derived._BUILDERS])
+    return counts
