@@ -176,14 +176,27 @@ def row_identity(frame: pl.DataFrame, columns: list[str], *, prefix: str) -> pl.
     """
     cols = sorted(columns)
     sep = "\x1f"
-    key = pl.concat_str(
-        [pl.lit(f"{c}=") + pl.col(c).cast(pl.String).fill_null("\x00") for c in cols] or
-        [pl.lit("")], separator=sep)
-    keyed = frame.select(key.alias("k"), pl.col("_source_file").alias("f"),
-                         pl.int_range(pl.len()).alias("i"))
+    # name=value pairs joined by sep, as one concatenation (no column per pair)
+    parts: list[pl.Expr] = []
+    for n, c in enumerate(cols):
+        parts += [pl.lit(f"{sep if n else ''}{c}="), pl.col(c).cast(pl.String).fill_null("\x00")]
+    key = pl.concat_str(parts or [pl.lit("")])
+    keyed = frame.select(key.alias("k"), pl.col("_source_file").alias("f"))
+    # How many identical rows came before each row in its file: 0 unless the row repeats.
+    # Only rows whose (file, values) hash repeats are numbered (a hash shared by different
+    # rows just numbers a few more, each within its own group of identical rows); a
+    # window over every row's text was most of the time and memory of a 10M-row log.
+    repeats = keyed.select(pl.struct("f", "k").hash().is_duplicated()).to_series()
+    earlier = pl.zeros(keyed.height, dtype=pl.Int64, eager=True)
+    if repeats.any():
+        where = repeats.arg_true()
+        numbered = keyed.filter(repeats).select(pl.int_range(pl.len()).over("f", "k"))
+        earlier = earlier.scatter(where, numbered.to_series().cast(pl.Int64))
+    keyed = keyed.select("k", earlier.alias("n"))
     con = duckdb.connect()
     try:
-        con.register("keyed_rows", keyed)
+        # string views as they are (the default conversion copies every string)
+        con.register("keyed_rows", keyed.to_arrow(compat_level=pl.CompatLevel.newest()))
         ids = con.sql(load_sql("ingest/row_identity"),
                       params={"prefix": prefix, "sep": sep}).pl()
     finally:
