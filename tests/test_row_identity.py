@@ -53,3 +53,15 @@ def test_a_known_id():
     frame = pl.DataFrame({"b": ["x"], "a": [None], "_source_file": ["f.csv"]},
                          schema={"b": pl.String, "a": pl.String, "_source_file": pl.String})
     assert row_identity(frame, ["b", "a"], prefix="o-").to_list() == ["o-82242d2f62cb551700ca"]
+
+
+def test_identical_rows_are_numbered_per_file():
+    """Two files each repeating a row: each file numbers its copies from 0, so the second
+    file's copies get the first file's ids (an overlapping export), not new ones."""
+    rows = [{"session": "s1", "event": "view", "at": None, "_source_file": f}
+            for f in ("a.csv", "a.csv", "b.csv", "b.csv")]
+    frame = pl.DataFrame(rows, schema={"session": pl.String, "event": pl.String,
+                                       "at": pl.String, "_source_file": pl.String})
+    ids = row_identity(frame, ["session", "event", "at"], prefix="ev-").to_list()
+    assert ids == _reference(rows, ["session", "event", "at"], "ev-")
+    assert ids[0] == ids[2] and ids[1] == ids[3] and ids[0] != ids[1]
