@@ -63,15 +63,14 @@ def _selects() -> dict[str, str]:
     }
 
 
-def _session_params(cur: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """The session-level queries' parameters: the stages present in all events (read from
-    funnel_stage_days, so that comes first), the default windows, no filters."""
+def _session_params(stages: list[str]) -> dict[str, Any]:
+    """The session-level queries' parameters: the stages present in all events (as
+    funnel_stage_days has them), the default windows, no filters."""
     from retention_core.filters import NO_FILTERS
     from retention_core.metrics import funnel
 
     return {**NO_FILTERS.params(),
-            **funnel.step_params(funnel.derived_stages(cur), funnel.DEFAULT_WINDOW_DAYS,
-                                 "session"),
+            **funnel.step_params(stages, funnel.DEFAULT_WINDOW_DAYS, "session"),
             "recovery_us": funnel.micros(funnel.DEFAULT_RECOVERY_DAYS)}
 
 
@@ -140,7 +139,7 @@ def update(cur: duckdb.DuckDBPyConnection) -> bool:
         days, all_days = cur.execute(statements[-1]).fetchall()[0]
         if days > UPDATE_SHARE * max(all_days, 1):
             return False
-        session = _session_params(cur)
+        session = _session_params(stages)  # (unchanged, checked above)
 
         def write(table: str) -> None:
             if table == "funnel_split_purchases":  # also the customers of new split events
@@ -159,11 +158,13 @@ def update(cur: duckdb.DuckDBPyConnection) -> bool:
 @derived.register("events", tables=TABLES, version=2, update=update)
 def build(cur: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the funnel's derived tables from ``events``."""
+    from retention_core.metrics import funnel
+
     selects = _selects()
     _run(cur, f"create or replace table funnel_stage_days as\n{selects['funnel_stage_days']}",
          {"vocabulary": list(FUNNEL_STAGES)})
     cur.execute("create or replace temp view funnel_build_events as select * from events")
-    params = _session_params(cur)
+    params = _session_params(funnel.derived_stages(cur))
 
     def write(table: str) -> None:
         _run(cur, f"create or replace table {table} as\n{selects[table]}", params)

@@ -71,12 +71,14 @@ ALL_ORDER_TIMES = "scoped_orders(null, null, null, null, null)"
 def on_order_bounds(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """``sql`` reading :data:`ALL_ORDER_TIMES` from ``order_bounds`` (two rows: the first
     and the last kept order's time; see ``sql/derived_orders/bounds.sql``) when the
-    workspace has it: the same min / max, without a scan after updates in place."""
+    workspace has it: the same min / max, without a scan after updates in place. Any
+    other ``scoped_orders`` read (or that one, without the bounds) goes through
+    :func:`on_order_facts`."""
     if ALL_ORDER_TIMES not in sql:
         raise RetentionError("the query does not read the kept orders' times")
     if derived.available(con, "order_bounds"):
-        return sql.replace(ALL_ORDER_TIMES, "order_bounds")
-    return sql
+        sql = sql.replace(ALL_ORDER_TIMES, "order_bounds")
+    return on_order_facts(con, sql) if "scoped_orders(" in sql else sql
 
 
 def on_order_facts(con: duckdb.DuckDBPyConnection, sql: str) -> str:

@@ -28,7 +28,6 @@ from retention_core.metrics.common import (
     check_period,
     next_period_start,
     on_order_bounds,
-    on_order_facts,
     period_start,
 )
 from retention_core.sql import load_sql, query_one
@@ -61,8 +60,7 @@ class Scope:
 
 def latest_order_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """Date of the latest kept order in the workspace (before any filter), or None."""
-    sql = on_order_bounds(con, load_sql("retention/latest_order_date"))
-    row = query_one(con, on_order_facts(con, sql))
+    row = query_one(con, on_order_bounds(con, load_sql("retention/latest_order_date")))
     return row[0] if row else None
 
 

@@ -38,7 +38,6 @@ from retention_core.metrics.common import (
     data_bounds,
     next_period_start,
     on_order_bounds,
-    on_order_facts,
     period_start,
 )
 from retention_core.schema import SURVEY_SEGMENTS, SURVEY_TYPES
@@ -366,7 +365,7 @@ def _after_answer_sql(con: duckdb.DuckDBPyConnection) -> str:
     keyed = derived.available(con, "customer_keys", "order_facts")
     part = load_sql("satisfaction/customer_orders_keyed" if keyed
                     else "satisfaction/customer_orders")
-    sql = on_order_facts(con, on_order_bounds(con, load_sql("satisfaction/after_answer")))
+    sql = on_order_bounds(con, load_sql("satisfaction/after_answer"))
     return fill_part(sql, "customer_orders", part)
 
 
