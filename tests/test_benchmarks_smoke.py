@@ -109,3 +109,22 @@ def test_import_update_benchmark_prints_both_times_and_what_changed(tmp_path):
     out = _run("benchmarks.bench_import_update", "--orders", "3000", "--week", "300",
                "--runs", "1", "--data-dir", str(tmp_path), "--kind", "events")
     assert "ingest reported 300 new, 0 updated and 0 unchanged events" in out
+
+
+def test_floors_benchmark_prints_both_floors(tmp_path):
+    out = _run("benchmarks.bench_floors", "--cold-orders", "3000", "--import-orders", "3000",
+               "--runs", "1", "--data-dir", str(tmp_path))
+    for name in ("start", "bare", "ids", "pandas", "duckdb", "read", "store", "derived"):
+        assert re.search(rf"^  {name} +{FIGURE}  runs: ", out, re.M), (name, out)
+    # the generated file's ids are unique: as many distinct hashes as ids
+    assert re.search(r"\(orders_3000\.parquet; ([\d,]+) distinct hashes of \1 order ids\)", out)
+    assert re.search(r"floor = bare \+ ids - start = .* x the bare query", out)
+    assert re.search(r"floor = read \+ store \+ derived = .* x DuckDB", out)
+
+
+def test_floors_id_check_sees_a_repeated_order_id(tmp_path):
+    from benchmarks.bench_floors import count_ids
+
+    path = tmp_path / "lines.parquet"
+    pl.DataFrame({"order_id": ["A1", "A2", "A1", None]}).write_parquet(path)
+    assert count_ids(str(path)) == {"rows": 4, "ids": 3, "distinct_ids": 2}
