@@ -113,7 +113,12 @@ def _restore_filter_state(options: dict[str, list[str]], bounds: tuple[date, dat
         if f"keep_{key}" in st.session_state:
             value = st.session_state[f"keep_{key}"]
             if key == "flt_dates" and bounds and isinstance(value, tuple) and len(value) == 2:
+                if value == st.session_state.get("keep_flt_dates_bounds"):
+                    # the whole range of the data as it was: an import that adds later
+                    # (or earlier) days widens it, rather than leave them out
+                    value = st.session_state.keep_flt_dates = bounds
                 value = (max(value[0], bounds[0]), min(value[1], bounds[1]))
+                st.session_state.keep_flt_dates_bounds = bounds
             elif key in ("flt_channel", "flt_country", "flt_device"):
                 allowed = options.get(key.removeprefix("flt_"), [])
                 value = [v for v in value if v in allowed]
