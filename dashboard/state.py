@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard import prewarm
 from retention_core.filters import PERIODS, Filters
 from retention_core.workspace import Workspace, default_workspace_path
 
@@ -65,8 +66,18 @@ def cached(fn: Callable[..., Any], ws: Workspace, *args: Any, **kwargs: Any) -> 
     hashable (Filters, strings, numbers, dates, tuples).
     """
     path = "demo" if ws is _demo_workspace() else ws.path
-    return _cached_call(f"{fn.__module__}.{fn.__qualname__}", path, ws.version, args,
-                        tuple(sorted(kwargs.items())))
+    fn_path, items = f"{fn.__module__}.{fn.__qualname__}", tuple(sorted(kwargs.items()))
+    # an unfiltered view (of the demo too) is computed ahead after the next import
+    prewarm.record(fn_path, args, items, prewarm.views_file(default_workspace_path()))
+    return _cached_call(fn_path, path, ws.version, args, items)
+
+
+def warm_user_workspace() -> None:
+    """Compute the user workspace's unfiltered views ahead (:mod:`dashboard.prewarm`), once
+    per version: after an import, and on the first page a process serves."""
+    ws = user_workspace()
+    if not ws.is_empty():
+        prewarm.start(ws, _cached_call, prewarm.views_file(ws.path))
 
 
 # -- global filters -----------------------------------------------------------------------
@@ -212,6 +223,8 @@ def page_context() -> PageContext:
     if is_demo:  # first thing in the sidebar, so nobody mistakes it for their shop
         st.sidebar.info("You are looking at **demo data**. Import your own exports on the "
                         "Data page; the first import replaces the demo.", icon=":material/science:")
+    if not is_demo:
+        warm_user_workspace()
     options = cached(list_filter_options, ws)
     bounds = cached(data_bounds, ws)
     filters, period = sidebar_filters(options, bounds)

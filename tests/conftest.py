@@ -16,6 +16,13 @@ def _no_user_workspace(tmp_path_factory, monkeypatch):
         monkeypatch.setenv("RETENTION_WORKSPACE", str(path))
 
 
+@pytest.fixture(autouse=True)
+def _no_prewarm(monkeypatch):
+    """No background computing of views (dashboard/prewarm.py) unless a test asks for it:
+    a thread left running would compute on the next test's time."""
+    monkeypatch.setenv("RETENTION_PREWARM", "0")
+
+
 @pytest.fixture
 def calls(monkeypatch) -> list[str]:
     """Names of the functions a page asks ``dashboard.state.cached`` for, in order."""
