@@ -252,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
 
     path = args.workspace or build_workspace(args.orders, args.data_dir)
     os.environ["RETENTION_WORKSPACE"] = str(path)
+    os.environ["RETENTION_PREWARM"] = "0"  # each view computes what it asks (first loads too)
     sys.path.insert(0, str(ROOT))
     from retention_core.workspace import Workspace
 

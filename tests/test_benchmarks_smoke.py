@@ -128,3 +128,13 @@ def test_floors_id_check_sees_a_repeated_order_id(tmp_path):
     path = tmp_path / "lines.parquet"
     pl.DataFrame({"order_id": ["A1", "A2", "A1", None]}).write_parquet(path)
     assert count_ids(str(path)) == {"rows": 4, "ids": 3, "distinct_ids": 2}
+
+
+def test_first_visit_benchmark_prints_every_view_both_ways(tmp_path):
+    out = _run("benchmarks.bench_first_visit", "--orders", "3000", "--data-dir", str(tmp_path))
+    recorded = re.search(r"a week of 300 orders imported; (\d+) unfiltered calls recorded, "
+                         rf"warmed in {FIGURE}", out)
+    assert recorded and int(recorded.group(1)) >= 10, out
+    for view in ("1_overview", "2_retention: Cohorts", "3_customer_value: RFM segments",
+                 "4_satisfaction: Comments", "5_cart_funnel", "all pages and tabs"):
+        assert re.search(rf"^  {re.escape(view)} +{FIGURE} +{FIGURE}$", out, re.M), (view, out)
