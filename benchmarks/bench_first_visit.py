@@ -15,13 +15,19 @@ workspace, in one process (Streamlit's ``AppTest``, as ``bench_warm.py``):
 Each visit is timed from the page switch (or the tab change) to the end of the page's
 run, with the sidebar's widgets at their defaults.
 
+Before that, a restart: fresh processes on the same copy, ``--restarts`` of each kind,
+alternating, once every page and tab has been opened in an earlier process (the views
+file then lists them). Each opens the app (the Overview: timed), waits for the warm (if
+on), then opens every page and tab.
+
     python -m benchmarks.bench_first_visit                  # 10M orders
-    python -m benchmarks.bench_first_visit --orders 3000    # smoke size
+    python -m benchmarks.bench_first_visit --orders 3000 --restarts 1   # smoke size
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -29,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._common import DATA_DIR, ROOT, fmt_seconds, machine
+from benchmarks._common import DATA_DIR, ROOT, check, fmt_seconds, machine, python, run_timed
 
 WEEK_ROWS = 10_000
 
@@ -75,10 +81,49 @@ def import_week(workspace: Path, csv: Path) -> int:
         return ws.version
 
 
+def restart(workspace: str, prewarm_on: str, record: bool = False) -> dict[str, float]:
+    """A fresh process opening the app on ``workspace`` (the ``restart`` child)."""
+    os.environ["RETENTION_WORKSPACE"] = workspace
+    os.environ["RETENTION_PREWARM"] = prewarm_on
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import prewarm
+
+    started = time.perf_counter()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900).run()
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    warming = prewarm._warmed.get(workspace)
+    if warming and not record:
+        warming[1].join()
+    waited = time.perf_counter() - started
+    visits = visit_all(at)
+    return {"first": first, "waited": waited, "visits": sum(visits.values())}
+
+
+def restarts(copy: Path, runs: int) -> dict[str, list[dict[str, float]]]:
+    """The restart children, alternating without / with prewarming (after a recording one)."""
+    def child(on: str, *extra: str) -> dict[str, float]:
+        cmd = [python(), "-m", "benchmarks.bench_first_visit", "restart", str(copy), on, *extra]
+        return json.loads(check(run_timed(cmd), "restart").stdout.strip().splitlines()[-1])
+
+    child("1", "record")
+    out: dict[str, list[dict[str, float]]] = {"0": [], "1": []}
+    for _ in range(runs):
+        for on in ("0", "1"):
+            out[on].append(child(on))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["restart"]:
+        print(json.dumps(restart(argv[1], argv[2], record=argv[3:] == ["record"])))
+        return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--orders", type=lambda s: int(s.replace("_", "")), default=10_000_000)
     p.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    p.add_argument("--restarts", type=int, default=2)
     args = p.parse_args(argv)
 
     from benchmarks.bench_import_update import write_week
@@ -92,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         weeks = [Path(tmp) / f"week{i}.csv" for i in (1, 2)]
         for seed, week in enumerate(weeks, start=1):
             write_week(copy, week_rows, week, seed=seed)
+        restarted = restarts(copy, args.restarts)
         os.environ["RETENTION_WORKSPACE"] = str(copy)
         os.environ["RETENTION_PREWARM"] = "1"
 
@@ -127,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<42} {fmt_seconds(cold[name]):>11} {fmt_seconds(warm[name]):>9}")
     print(f"  {'all pages and tabs':<42} {fmt_seconds(sum(cold.values())):>11} "
           f"{fmt_seconds(sum(warm.values())):>9}")
+    print("after a restart (fresh processes, alternating): first page; waiting for the warm; "
+          "then every page and tab")
+    for on, label in (("0", "prewarm off"), ("1", "prewarm on")):
+        runs = "; ".join(f"{fmt_seconds(r['first'])}, {fmt_seconds(r['waited'])}, "
+                         f"{fmt_seconds(r['visits'])}" for r in restarted[on])
+        print(f"  {label:<12} {runs}")
     return 0
 
 

@@ -131,10 +131,13 @@ def test_floors_id_check_sees_a_repeated_order_id(tmp_path):
 
 
 def test_first_visit_benchmark_prints_every_view_both_ways(tmp_path):
-    out = _run("benchmarks.bench_first_visit", "--orders", "3000", "--data-dir", str(tmp_path))
+    out = _run("benchmarks.bench_first_visit", "--orders", "3000", "--restarts", "1",
+               "--data-dir", str(tmp_path))
     recorded = re.search(r"a week of 300 orders imported; (\d+) unfiltered calls recorded, "
                          rf"warmed in {FIGURE}", out)
     assert recorded and int(recorded.group(1)) >= 10, out
     for view in ("1_overview", "2_retention: Cohorts", "3_customer_value: RFM segments",
                  "4_satisfaction: Comments", "5_cart_funnel", "all pages and tabs"):
         assert re.search(rf"^  {re.escape(view)} +{FIGURE} +{FIGURE}$", out, re.M), (view, out)
+    for label in ("prewarm off", "prewarm on"):
+        assert re.search(rf"^  {label} +{FIGURE}, {FIGURE}, {FIGURE}$", out, re.M), (label, out)
