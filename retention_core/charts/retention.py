@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 RETENTION_SCALE = "Blues"
+MAX_HEATMAP_COHORTS = 52  # a year of weekly cohorts, four of monthly ones
 PARTIAL_COLOUR = "#c7c9cc"
 AVERAGE_COLOUR = "#1f4e9c"
 COHORT_COLOUR = "rgba(90, 130, 200, 0.35)"
@@ -42,18 +43,27 @@ def format_period(start: date, period: str) -> str:
 
 
 def plot_retention_heatmap(cohort_table: pl.DataFrame, period: str = "month",
-                           unbounded: bool = False) -> go.Figure:
+                           unbounded: bool = False,
+                           max_cohorts: int = MAX_HEATMAP_COHORTS) -> go.Figure:
     """Cohort triangle: one row per cohort, one column per period index.
 
     A narrow column on the left gives each cohort's size. Cells show the retention rate;
     the hover gives the customers retained, the cohort size and the period. Cells of the
     period in progress are grey with "in progress" in the hover.
+
+    Only the ``max_cohorts`` most recent cohorts are drawn, and the title says so: eight
+    years of weekly cohorts are 84,000 cells, which took 3 s to build and 11 MB to send,
+    in rows a pixel high. The table behind the chart (its CSV) keeps every cohort.
     """
     kind = "unbounded" if unbounded else "bounded"
     title = f"Retention by {period}ly cohort ({kind})"
     if cohort_table.is_empty():
         return _empty(title, "No customers with orders")
     cohorts = sorted(cohort_table.get_column("cohort").unique().to_list())
+    if len(cohorts) > max_cohorts:
+        title += f": the latest {max_cohorts} of {len(cohorts)} cohorts"
+        cohorts = cohorts[-max_cohorts:]
+        cohort_table = cohort_table.filter(pl.col("cohort") >= cohorts[0])
     labels = [format_period(c, period) for c in cohorts]
     row_of = {c: i for i, c in enumerate(cohorts)}
     width = int(cohort_table.get_column("period_index").max()) + 1
