@@ -1,4 +1,5 @@
-"""The cohort heatmap draws at most the latest cohorts (retention_core/charts/retention.py)."""
+"""Charts with one row or line per cohort draw at most the latest cohorts (charts/retention.py,
+charts/clv.py)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,18 @@ def test_a_table_with_few_cohorts_is_drawn_whole():
     fig = plot_retention_heatmap(_weekly_triangle(10), "week", max_cohorts=52)
     assert "latest" not in fig.layout.title.text
     assert [row[0] for row in fig.data[0].z] == [100 + i for i in range(10)]
+
+
+def test_cohort_value_draws_the_latest_cohorts_and_says_so():
+    from retention_core.charts.clv import plot_cohort_value
+
+    first = date(2024, 1, 1)
+    rows = [{"cohort": first + timedelta(weeks=i), "age": k, "customers": 10 + i,
+             "cumulative_revenue_per_customer": 5.0 * (k + 1), "is_partial": k == 2}
+            for i in range(30) for k in range(3)]
+    fig = plot_cohort_value(pl.DataFrame(rows), period="week", max_cohorts=24)
+    assert "the latest 24 of 30 cohorts" in fig.layout.title.text
+    # one line per cohort, cohorts 6..29 (their sizes are in the names), oldest first
+    assert [t.name.split(" ")[1] for t in fig.data] == [f"({10 + i})" for i in range(6, 30)]
+    whole = plot_cohort_value(pl.DataFrame(rows[:30]), period="week", max_cohorts=24)
+    assert len(whole.data) == 10 and "latest" not in whole.layout.title.text
