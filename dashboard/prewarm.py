@@ -5,7 +5,9 @@ so does a new process. The first computation of a page's unfiltered view reads e
 customer's orders: on 10M orders 0.3-2.5 s per call (``benchmarks/bench_first_visit.py``).
 So when a page finds the user workspace at a version not warmed yet (after an import, a
 delete, or the first page a process serves), a thread computes again the unfiltered
-results the pages asked for before, most recently asked first, through the same cache.
+results the pages asked for before, most recently asked first, through the same cache;
+then the same calls with each other period (week, month, quarter), which a click on the
+sidebar's Period asks for.
 The first visit of each page then finds them there (or waits for the one being computed:
 Streamlit computes a value once, whoever asks).
 
@@ -107,11 +109,51 @@ def start(ws: Any, compute: Compute, views: Path) -> threading.Thread | None:
                     _calls[call] = None
                     _calls.move_to_end(call, last=False)  # older than this process's own
         calls = list(reversed(_calls))
+        calls += [v for v in _period_variants(calls) if v not in _calls]
         thread = threading.Thread(target=_warm, args=(ws, version, calls, compute),
                                   name=f"prewarm v{version}", daemon=True)
         _warmed[path] = (version, thread)
     thread.start()
     return thread
+
+
+def _period_variants(calls: list[Call]) -> list[Call]:
+    """The calls again with each other value of their ``period`` argument (the sidebar's
+    Period, or a page's own), in the order of ``calls``, without repeats. The argument
+    stays where the page passed it (by position or by name): the cache key depends on it.
+    """
+    import importlib
+    import inspect
+
+    from retention_core.filters import PERIODS
+
+    out: dict[Call, None] = {}
+    for fn_path, args, kwargs in calls:
+        module, _, name = fn_path.rpartition(".")
+        try:
+            fn = getattr(importlib.import_module(module), name)
+            names = list(inspect.signature(fn).parameters)[1:]  # after the cursor
+        except (ImportError, AttributeError, TypeError, ValueError):
+            continue
+        named = dict(kwargs)
+        at = names.index("period") if "period" in names else -1
+        if "period" in named:
+            current = named["period"]
+        elif 0 <= at < len(args):
+            current = args[at]
+        else:
+            continue
+        if current not in PERIODS:
+            continue
+        for other in PERIODS:
+            if other == current:
+                continue
+            if "period" in named:
+                variant = (fn_path, args, tuple(sorted({**named, "period": other}.items())))
+            else:
+                variant = (fn_path, (*args[:at], other, *args[at + 1:]), kwargs)
+            out[variant] = None
+    return list(out)
 
 
 def _warm(ws: Any, version: int, calls: list[Call], compute: Compute) -> None:

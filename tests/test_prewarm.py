@@ -162,3 +162,36 @@ def test_after_an_import_the_pages_find_their_unfiltered_views_computed(fresh, t
     assert not at.exception, at.exception
     page_misses = {fn for name, fn in misses if name != thread.name}
     assert not page_misses & VIEWS, page_misses
+
+    # the sidebar's Period set to week: the warm computed those views too
+    del misses[:]
+    at.session_state["keep_flt_period"] = "week"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.button_group[0].value == "week"
+    assert not misses, misses
+
+
+def test_then_each_call_with_the_other_periods_where_the_page_passed_it(fresh, tmp_path):
+    views = tmp_path / "ws.duckdb.views.json"
+    ret = "retention_core.metrics.retention"
+    # period by position (compute_cohort_table(con, filters, period, unbounded)), by name
+    # (compute_retention_tiles(..., period=...)), and none (list_filter_options)
+    prewarm.record(f"{ret}.compute_cohort_table", (Filters(), "month", False), (), views)
+    prewarm.record("retention_core.metrics.retention_kpis.compute_retention_tiles",
+                   (Filters(), 365), (("activity_days", 365), ("period", "month")), views)
+    prewarm.record("retention_core.metrics.common.list_filter_options", (), (), views)
+    ws = _FakeWorkspace(tmp_path / "ws.duckdb")
+    done = []
+    prewarm.start(ws, lambda *call: done.append((call[0].rsplit(".", 1)[1], call[3], call[4])),
+                  views).join(10)
+    assert done == [
+        ("list_filter_options", (), ()),
+        ("compute_retention_tiles", (Filters(), 365), (("activity_days", 365), ("period", "month"))),
+        ("compute_cohort_table", (Filters(), "month", False), ()),
+        ("compute_retention_tiles", (Filters(), 365), (("activity_days", 365), ("period", "week"))),
+        ("compute_retention_tiles", (Filters(), 365),
+         (("activity_days", 365), ("period", "quarter"))),
+        ("compute_cohort_table", (Filters(), "week", False), ()),
+        ("compute_cohort_table", (Filters(), "quarter", False), ()),
+    ]
