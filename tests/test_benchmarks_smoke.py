@@ -138,6 +138,7 @@ def test_first_visit_benchmark_prints_every_view_both_ways(tmp_path):
     assert recorded and int(recorded.group(1)) >= 10, out
     for view in ("1_overview", "2_retention: Cohorts", "3_customer_value: RFM segments",
                  "4_satisfaction: Comments", "5_cart_funnel", "all pages and tabs"):
-        assert re.search(rf"^  {re.escape(view)} +{FIGURE} +{FIGURE}$", out, re.M), (view, out)
+        assert re.search(rf"^  {re.escape(view)} +{FIGURE} +{FIGURE} +{FIGURE}$", out, re.M), \
+            (view, out)
     for label in ("prewarm off", "prewarm on"):
         assert re.search(rf"^  {label} +{FIGURE}, {FIGURE}, {FIGURE}$", out, re.M), (label, out)
