@@ -7,9 +7,8 @@ So when a page finds the user workspace at a version not warmed yet (after an im
 delete, or the first page a process serves), a thread computes again the unfiltered
 results the pages asked for before, most recently asked first, through the same cache;
 then the same calls with each other period (week, month, quarter), which a click on the
-sidebar's Period asks for.
-The first visit of each page then finds them there (or waits for the one being computed:
-Streamlit computes a value once, whoever asks).
+sidebar's Period asks for. The first visit of each page then finds them there (or waits
+for the one being computed: Streamlit computes a value once, whoever asks).
 
 Only calls whose arguments hold nothing that depends on the data are kept: each
 :class:`~retention_core.filters.Filters` is the unfiltered one, and there is no date (a
