@@ -72,14 +72,6 @@ def cached(fn: Callable[..., Any], ws: Workspace, *args: Any, **kwargs: Any) -> 
     return _cached_call(fn_path, path, ws.version, args, items)
 
 
-def warm_user_workspace() -> None:
-    """Compute the user workspace's unfiltered views ahead (:mod:`dashboard.prewarm`), once
-    per version: after an import, and on the first page a process serves."""
-    ws = user_workspace()
-    if not ws.is_empty():
-        prewarm.start(ws, _cached_call, prewarm.views_file(ws.path))
-
-
 # -- global filters -----------------------------------------------------------------------
 
 _FILTER_KEYS = ("start", "end", "channel", "country", "device", "period")
@@ -223,8 +215,9 @@ def page_context() -> PageContext:
     if is_demo:  # first thing in the sidebar, so nobody mistakes it for their shop
         st.sidebar.info("You are looking at **demo data**. Import your own exports on the "
                         "Data page; the first import replaces the demo.", icon=":material/science:")
-    if not is_demo:
-        warm_user_workspace()
+    if not is_demo:  # the user's (non-empty) workspace: its unfiltered views computed
+        # ahead, once per version (after an import, and on the first page a process serves)
+        prewarm.start(ws, _cached_call, prewarm.views_file(ws.path))
     options = cached(list_filter_options, ws)
     bounds = cached(data_bounds, ws)
     filters, period = sidebar_filters(options, bounds)
