@@ -7,6 +7,8 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
+from retention_core.charts import latest_cohorts
+
 ACTUAL = "#1f77b4"
 MODEL = "#ff7f0e"
 MUTED = "#9aa0a6"
@@ -64,11 +66,8 @@ def plot_cohort_value(cohort_value: pl.DataFrame, *, period: str = "month",
     legend nobody reads); the table behind the chart keeps every cohort.
     """
     fig = go.Figure()
-    title = "Cumulative revenue per customer by cohort age"
-    cohorts = cohort_value.get_column("cohort").unique().sort()
-    if cohorts.len() > max_cohorts:
-        title += f": the latest {max_cohorts} of {cohorts.len()} cohorts"
-        cohort_value = cohort_value.filter(pl.col("cohort") >= cohorts[-max_cohorts])
+    cohort_value, left_out = latest_cohorts(cohort_value, max_cohorts)
+    title = "Cumulative revenue per customer by cohort age" + left_out
     for (cohort,), rows in cohort_value.sort("cohort", "age").group_by("cohort",
                                                                        maintain_order=True):
         label = f"{cohort:%Y-%m-%d} ({rows['customers'][0]})"

@@ -13,6 +13,8 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
+from retention_core.charts import latest_cohorts
+
 RETENTION_SCALE = "Blues"
 MAX_HEATMAP_COHORTS = 52  # a year of weekly cohorts, four of monthly ones
 PARTIAL_COLOUR = "#c7c9cc"
@@ -59,11 +61,9 @@ def plot_retention_heatmap(cohort_table: pl.DataFrame, period: str = "month",
     title = f"Retention by {period}ly cohort ({kind})"
     if cohort_table.is_empty():
         return _empty(title, "No customers with orders")
+    cohort_table, left_out = latest_cohorts(cohort_table, max_cohorts)
+    title += left_out
     cohorts = sorted(cohort_table.get_column("cohort").unique().to_list())
-    if len(cohorts) > max_cohorts:
-        title += f": the latest {max_cohorts} of {len(cohorts)} cohorts"
-        cohorts = cohorts[-max_cohorts:]
-        cohort_table = cohort_table.filter(pl.col("cohort") >= cohorts[0])
     labels = [format_period(c, period) for c in cohorts]
     row_of = {c: i for i, c in enumerate(cohorts)}
     width = int(cohort_table.get_column("period_index").max()) + 1
