@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_funnel_derived import DAYS, SCHEMA, STAGES, T0, event_logs
-from testkit import count_builds
+from testkit import count_builds, updated_and_rebuilt
 
 from retention_core.derived import events as derived_events
 from retention_core.schema import FUNNEL_STAGES
@@ -120,14 +120,7 @@ def _same(got: dict, want: dict) -> None:
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
 @given(steps=change_sequences())
 def test_updated_funnel_tables_equal_a_rebuild(builds, steps):
-    before = builds["update"]
-    with Workspace(":memory:") as ws:
-        assert _apply(ws, steps) == builds["update"] - before
-        events = ws.cursor().sql("select * exclude (import_id) from events").pl()
-        got = _tables(ws)
-    with Workspace.from_frames(events=events) as fresh:
-        want = _tables(fresh)
-    _same(got, want)
+    _same(*updated_and_rebuilt(builds, _apply, steps, "events", _tables))
 
 
 def _event(i, session, customer, day, minute, stage, value=None):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_order_facts import SCHEMA, _assert_same, _results
 from test_retention_properties import BASE
-from testkit import count_builds
+from testkit import count_builds, updated_and_rebuilt
 
 from retention_core.derived import orders as derived_orders
 from retention_core.filters import Filters
@@ -102,13 +102,8 @@ def _facts(cur) -> tuple[dict, list]:
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(steps=change_sequences())
 def test_updated_facts_equal_a_rebuild(builds, steps):
-    before = builds["update"]
-    with Workspace(":memory:") as ws:
-        assert _apply(ws, steps) == builds["update"] - before
-        stored = ws.cursor().sql("select * exclude (import_id) from orders").pl()
-        got = _facts(ws.cursor())
-        with Workspace.from_frames(orders=stored) as fresh:
-            want = _facts(fresh.cursor())
+    got, want = updated_and_rebuilt(builds, _apply, steps, "orders",
+                                    lambda ws: _facts(ws.cursor()))
     assert got == want
 
 

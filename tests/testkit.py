@@ -53,3 +53,20 @@ def count_builds(monkeypatch, kind: str, builder_module) -> dict[str, int]:
     monkeypatch.setattr(derived, "_BUILDERS", [
         counted(b) if b.kind == kind else b for b in derived._BUILDERS])
     return counts
+
+
+def updated_and_rebuilt(counts: dict[str, int], apply, steps, kind: str, read):
+    """``read`` (a function of a workspace) of a workspace that took ``steps`` through
+    ``apply`` and of one built afresh from the rows it stores; checks on the way that
+    every change ``apply`` counts as updatable was updated in place, not rebuilt
+    (``counts``: from :func:`count_builds`)."""
+    from retention_core.workspace import Workspace
+
+    before = counts["update"]
+    with Workspace(":memory:") as ws:
+        assert apply(ws, steps) == counts["update"] - before
+        stored = ws.cursor().sql(f"select * exclude (import_id) from {kind}").pl()  # noqa: S608
+        got = read(ws)
+    with Workspace.from_frames(**{kind: stored}) as fresh:
+        want = read(fresh)
+    return got, want
