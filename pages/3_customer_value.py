@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from retention_core.charts import clv as charts
-from retention_core.metrics import clv, rfm
+from retention_core.metrics import clv, historic_value, rfm
 from retention_core.models.clv import MAX_HORIZON_MONTHS, TIME_UNITS
 
 ctx = state.page_context()
@@ -48,7 +48,8 @@ tab_history, tab_segments, tab_model = st.tabs(
 
 if tab_history.open:
     with tab_history:
-        overview = ui.run_or_stop(state.cached, clv.compute_value_overview, ctx.ws, ctx.filters)
+        overview = ui.run_or_stop(state.cached, historic_value.compute_value_overview, ctx.ws,
+                                  ctx.filters)
         cols = st.columns(5)
         cols[0].metric("Customers", overview["customers"], format="localized")
         cols[1].metric("Mean historic CLV", overview["mean"], format="%.2f",
@@ -61,7 +62,8 @@ if tab_history.open:
         left, right = st.columns(2)
         with left:
             log_scale = st.toggle("Log scale", key="clv_log_scale")
-            histogram = state.cached(clv.compute_value_histogram, ctx.ws, ctx.filters, log_scale)
+            histogram = state.cached(historic_value.compute_value_histogram, ctx.ws,
+                                     ctx.filters, log_scale)
             ui.chart(charts.plot_clv_histogram(histogram, log_scale=log_scale), histogram,
                      "clv-histogram")
             st.dataframe(overview["percentiles"], hide_index=True, width="content",
@@ -72,13 +74,14 @@ if tab_history.open:
             ui.chart(charts.plot_lorenz_curve(overview["lorenz"], gini=overview["gini"]),
                      overview["lorenz"], "lorenz-curve")
 
-        cohort_value = state.cached(clv.compute_cohort_value, ctx.ws, ctx.filters, ctx.period)
+        cohort_value = state.cached(historic_value.compute_cohort_value, ctx.ws, ctx.filters,
+                                    ctx.period)
         ui.chart(charts.plot_cohort_value(cohort_value, period=ctx.period), cohort_value,
                  "cohort-value")
         st.caption("Open markers: the current period, still partial.")
 
         st.subheader("Simple CLV")
-        simple = state.cached(clv.compute_simple_clv, ctx.ws, ctx.filters)
+        simple = state.cached(historic_value.compute_simple_clv, ctx.ws, ctx.filters)
         st.markdown("Average yearly revenue per customer × expected lifespan in years, where "
                     "lifespan = 1 / yearly churn rate.")
         cols = st.columns(4)

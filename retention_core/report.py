@@ -30,7 +30,7 @@ def _retention_heatmap(con: duckdb.DuckDBPyConnection, filters: Filters, period:
 
 def _clv_distribution(con: duckdb.DuckDBPyConnection, filters: Filters, period: str) -> go.Figure | None:
     from retention_core.charts.clv import plot_clv_histogram
-    from retention_core.metrics.clv import compute_value_histogram
+    from retention_core.metrics.historic_value import compute_value_histogram
 
     histogram = compute_value_histogram(con, filters, log_scale=True)
     return plot_clv_histogram(histogram, log_scale=True) if histogram.height else None

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from retention_core.charts import clv as charts
 from retention_core.errors import ModelError
 from retention_core.filters import Filters
-from retention_core.metrics import clv, rfm
+from retention_core.metrics import clv, historic_value, rfm
 from retention_core.metrics.rfm import export_segment, score_customers, summarise_customers
 from retention_core.models import (
     MONTH_DAYS,
@@ -87,8 +87,8 @@ def _tiny_orders() -> pl.DataFrame:
 def test_historic_clv_and_cohort_value_hand_worked():
     with Workspace.from_frames(orders=_tiny_orders()) as ws:
         con = ws.cursor()
-        per_customer = clv.compute_historic_clv(con, Filters())
-        cohorts = clv.compute_cohort_value(con, Filters(), "month")
+        per_customer = historic_value.compute_historic_clv(con, Filters())
+        cohorts = historic_value.compute_cohort_value(con, Filters(), "month")
     # highest revenue first, ties by customer; the guest and the refunded order left out
     assert per_customer.select("customer_id", "orders", "revenue").rows() == [
         ("A", 2, 30.0), ("B", 1, 30.0), ("C", 1, 5.0)]
@@ -104,7 +104,7 @@ def test_historic_clv_and_cohort_value_hand_worked():
 
 def test_cohort_value_by_week_matches_brute_force(sim):
     ws, orders = sim
-    got = clv.compute_cohort_value(ws.cursor(), Filters(), "week")
+    got = historic_value.compute_cohort_value(ws.cursor(), Filters(), "week")
     monday = lambda t: t.date() - timedelta(days=t.weekday())  # noqa: E731
     first: dict[str, date] = {}
     for cid, t in sorted(orders.select("customer_id", "ordered_at").rows(), key=lambda r: r[1]):
@@ -131,7 +131,7 @@ def brute_gini(values: list[float]) -> float:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(0.01, 1e4, allow_nan=False), min_size=1, max_size=60))
 def test_concentration_matches_brute_force(values):
-    got = clv.compute_revenue_concentration(pl.Series(values))
+    got = historic_value.compute_revenue_concentration(pl.Series(values))
     ordered = sorted(values, reverse=True)
     total = sum(values)
     for fraction, key in ((0.1, "top_10_share"), (0.2, "top_20_share")):
@@ -145,14 +145,14 @@ def test_concentration_matches_brute_force(values):
 
 def test_distribution_percentiles_and_histogram_by_hand():
     values = pl.Series([float(v) for v in range(1, 11)])  # 1..10
-    summary = clv.summarise_clv_distribution(values)
+    summary = historic_value.summarise_clv_distribution(values)
     p = dict(summary["percentiles"].rows())
     assert p[50] == 5.5 and p[10] == pytest.approx(1.9) and p[90] == pytest.approx(9.1)
     assert summary["mean"] == 5.5 and summary["total"] == 55
-    linear = clv.compute_clv_histogram(values, bins=3)
+    linear = historic_value.compute_clv_histogram(values, bins=3)
     assert linear["customers"].to_list() == [3, 3, 4]  # [1, 4), [4, 7), [7, 10]
     with_refund = pl.Series([-5.0, 0.0, 1.0, 10.0, 100.0])
-    logged = clv.compute_clv_histogram(with_refund, bins=2, log_scale=True)
+    logged = historic_value.compute_clv_histogram(with_refund, bins=2, log_scale=True)
     assert logged.row(0) == (-5.0, 0.0, 2)  # zero or less in one first bin
     assert logged["customers"].to_list() == [2, 1, 2]
     assert logged["bin_end"][-1] == pytest.approx(100.0)
@@ -160,7 +160,7 @@ def test_distribution_percentiles_and_histogram_by_hand():
 
 def test_value_overview_honours_filters(sim):
     ws, orders = sim
-    email = clv.compute_value_overview(ws.cursor(), Filters(channels=("email",)))
+    email = historic_value.compute_value_overview(ws.cursor(), Filters(channels=("email",)))
     expected = orders.filter(pl.col("channel") == "email")["customer_id"].n_unique()
     assert email["customers"] == expected
 
@@ -171,10 +171,10 @@ def test_value_overview_and_histogram_equal_the_per_customer_table(sim, filters)
     """They read bare revenue values (no ids, no sort): same figures as from the table."""
     ws, _ = sim
     con = ws.cursor()
-    revenue = clv.compute_historic_clv(con, filters)["revenue"]
-    overview = clv.compute_value_overview(con, filters)
-    want = {**clv.summarise_clv_distribution(revenue),
-            **clv.compute_revenue_concentration(revenue)}
+    revenue = historic_value.compute_historic_clv(con, filters)["revenue"]
+    overview = historic_value.compute_value_overview(con, filters)
+    want = {**historic_value.summarise_clv_distribution(revenue),
+            **historic_value.compute_revenue_concentration(revenue)}
     for key in ("customers", "top_10_share", "top_20_share"):
         assert overview[key] == pytest.approx(want[key], rel=1e-12)
     for key in ("mean", "total", "gini"):
@@ -182,8 +182,8 @@ def test_value_overview_and_histogram_equal_the_per_customer_table(sim, filters)
     np.testing.assert_allclose(overview["percentiles"]["value"], want["percentiles"]["value"],
                                rtol=1e-12)
     for log_scale in (False, True):
-        assert clv.compute_value_histogram(con, filters, log_scale).equals(
-            clv.compute_clv_histogram(revenue, log_scale=log_scale))
+        assert historic_value.compute_value_histogram(con, filters, log_scale).equals(
+            historic_value.compute_clv_histogram(revenue, log_scale=log_scale))
 
 
 # -- simple CLV ------------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_simple_clv_hand_worked():
                                        "ordered_at": pl.Datetime("us"), "revenue": pl.Float64},
                          orient="row")
     with Workspace.from_frames(orders=frame) as ws:
-        got = clv.compute_simple_clv(ws.cursor(), Filters(), as_of)
+        got = historic_value.compute_simple_clv(ws.cursor(), Filters(), as_of)
     assert got["customers_year"] == 3  # A, C, E
     assert got["revenue_year"] == 500.0
     assert got["average_yearly_revenue"] == pytest.approx(500 / 3)
@@ -218,7 +218,7 @@ def test_simple_clv_hand_worked():
 
 def test_simple_clv_needs_a_prior_year():
     with Workspace.from_frames(orders=_tiny_orders()) as ws:
-        got = clv.compute_simple_clv(ws.cursor(), Filters())
+        got = historic_value.compute_simple_clv(ws.cursor(), Filters())
     assert got["simple_clv"] is None and got["yearly_churn_rate"] is None
     assert "more than a year of orders" in got["note"]
 
@@ -465,14 +465,14 @@ def test_charts(sim):
     assert [t.name for t in fig.data] == ["actual", "model"]
     assert len(fig.data[0].x) == result["tracking"].height
     assert fig.layout.shapes[0].x0 == date(2025, 12, 31)
-    overview = clv.compute_value_overview(con, Filters())
+    overview = historic_value.compute_value_overview(con, Filters())
     fig = charts.plot_lorenz_curve(overview["lorenz"], gini=overview["gini"])
     assert "Gini" in fig.layout.title.text and len(fig.data) == 2
-    histogram = clv.compute_value_histogram(con, Filters(), True)
+    histogram = historic_value.compute_value_histogram(con, Filters(), True)
     fig = charts.plot_clv_histogram(histogram, log_scale=True)
     assert fig.layout.xaxis.type == "log"
     assert max(fig.data[0].y) == histogram["customers"].max()
-    cohorts = clv.compute_cohort_value(con, Filters(), "quarter")
+    cohorts = historic_value.compute_cohort_value(con, Filters(), "quarter")
     fig = charts.plot_cohort_value(cohorts, period="quarter")
     assert len(fig.data) == cohorts["cohort"].n_unique()
     assert fig.data[0].marker.symbol[-1] == "circle-open"  # the partial period

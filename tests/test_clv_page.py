@@ -13,7 +13,7 @@ from test_clv import simulated_orders
 from testkit import drawn_tabs, open_tab, tab_calls
 
 from retention_core.filters import Filters
-from retention_core.metrics.clv import compute_value_overview
+from retention_core.metrics.historic_value import compute_value_overview
 from retention_core.workspace import Workspace
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -17,7 +17,7 @@ from test_retention_properties import BASE, filter_sets, order_sets
 from retention_core import derived
 from retention_core.errors import RetentionError
 from retention_core.filters import Filters
-from retention_core.metrics import clv, overview
+from retention_core.metrics import clv, historic_value, overview
 from retention_core.metrics import retention as r
 from retention_core.metrics.common import data_bounds
 from retention_core.metrics.retention_scope import latest_order_date, resolve_scope
@@ -59,9 +59,9 @@ def _results(con, filters: Filters, as_of: date) -> dict:
                                           date(2024, 2, 1))
         out[f"records_{kpi}"] = records.sort(pl.all())
     if out["bounds"] is not None:
-        out["value"] = clv.compute_value_overview(con, filters)
-        out["cohort_value"] = clv.compute_cohort_value(con, filters, "month")
-        out["simple"] = clv.compute_simple_clv(con, filters)
+        out["value"] = historic_value.compute_value_overview(con, filters)
+        out["cohort_value"] = historic_value.compute_cohort_value(con, filters, "month")
+        out["simple"] = historic_value.compute_simple_clv(con, filters)
         end = out["bounds"][1]
         out["days"] = clv._summary_and_daily(con, filters, out["bounds"], end - timedelta(30),
                                              "day", None)[1]
