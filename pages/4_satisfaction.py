@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from retention_core.charts import satisfaction as charts
+from retention_core.metrics import comments as sat_comments
 from retention_core.metrics import satisfaction as sat
 
 ctx = state.page_context()
@@ -159,14 +160,14 @@ if comments_tab.open:
         if row["with_comment"] == 0:
             st.info(f"These {label} answers have no comments.", icon=":material/chat_bubble:")
         else:
-            words = cached(sat.compute_top_words, ctx.filters, survey)
+            words = cached(sat_comments.compute_top_words, ctx.filters, survey)
             ui.chart(charts.plot_top_words(words, survey), words, f"{survey}_top_words")
             left, right = st.columns([1, 2])
             groups = left.multiselect("Groups", sat.GROUPS[survey], key=f"sat_groups_{survey}",
                                       format_func=charts.GROUP_LABELS.get, placeholder="All")
             search = right.text_input("Search comments", key="sat_search",
                                       placeholder="a word or phrase, e.g. delivery")
-            comments = cached(sat.list_comments, ctx.filters, survey, tuple(groups), search)
+            comments = cached(sat_comments.list_comments, ctx.filters, survey, tuple(groups), search)
             st.caption(f"{comments.height:,} comments")
             st.dataframe(comments.drop("survey"), hide_index=True,
                          column_config={"comment": st.column_config.TextColumn(width="large")})

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from retention_core.errors import InputError
 from retention_core.filters import Filters
+from retention_core.metrics import comments as sat_comments
 from retention_core.metrics import satisfaction as sat
 from retention_core.workspace import Workspace
 
@@ -155,8 +156,8 @@ def test_null_and_off_scale_scores_are_not_answers_anywhere():
     segments = sat.compute_segment_scores(con, ALL, "nps")
     assert segments.select("segment", "segment_value", "answers").rows() == [
         ("channel", "web", 3)]
-    assert sat.list_comments(con, ALL)["response_id"].to_list() == ["r000", "r001", "r002"]
-    words = sat.compute_top_words(con, ALL, "nps")
+    assert sat_comments.list_comments(con, ALL)["response_id"].to_list() == ["r000", "r001", "r002"]
+    words = sat_comments.compute_top_words(con, ALL, "nps")
     assert words.filter(pl.col("word") == "slow")["comments"].sum() == 3
     outcomes = sat.compute_outcomes_after_answer(con, ALL, "nps")
     assert outcomes["answered"].sum() == 1  # customer a, first scored answer only
@@ -425,20 +426,20 @@ def _comments_workspace():
 
 def test_comments_filter_by_group_and_text():
     con = _comments_workspace()
-    assert sat.list_comments(con, ALL)["response_id"].sort().to_list() == [
+    assert sat_comments.list_comments(con, ALL)["response_id"].sort().to_list() == [
         "r000", "r001", "r002", "r005", "r006"]  # blank and missing comments left out
-    assert sat.list_comments(con, ALL, "nps", ("promoter",))["score"].sort().to_list() == [9, 10]
-    found = sat.list_comments(con, ALL, None, (), "DELIVERY")
+    assert sat_comments.list_comments(con, ALL, "nps", ("promoter",))["score"].sort().to_list() == [9, 10]
+    found = sat_comments.list_comments(con, ALL, None, (), "DELIVERY")
     assert found["response_id"].sort().to_list() == ["r000", "r002", "r005"]
-    assert sat.list_comments(con, ALL, "csat", ("unsatisfied",), "delivery").height == 1
+    assert sat_comments.list_comments(con, ALL, "csat", ("unsatisfied",), "delivery").height == 1
     # the search is plain text: % and _ are not wildcards
-    assert sat.list_comments(con, ALL, None, (), "0% o")["response_id"].to_list() == ["r006"]
-    assert sat.list_comments(con, ALL, None, (), "_").is_empty()
-    assert sat.list_comments(con, ALL, "nps", (), "  ").height == 3
+    assert sat_comments.list_comments(con, ALL, None, (), "0% o")["response_id"].to_list() == ["r006"]
+    assert sat_comments.list_comments(con, ALL, None, (), "_").is_empty()
+    assert sat_comments.list_comments(con, ALL, "nps", (), "  ").height == 3
 
 
 def test_top_words_per_group_once_per_comment_without_stop_words():
-    words = sat.compute_top_words(_comments_workspace(), ALL, "nps", top_n=2)
+    words = sat_comments.compute_top_words(_comments_workspace(), ALL, "nps", top_n=2)
     # promoter comments: "fast" twice in one comment counts once; "friendly" in both;
     # "100" is a number, "and" a stop word, "staff"/"recommend"/"delivery" once each.
     assert words.rows() == [
@@ -463,7 +464,7 @@ def test_bad_arguments_raise_input_errors():
     with pytest.raises(InputError, match="window"):
         sat.compute_outcomes_after_answer(con, ALL, "nps", window_days=-3)
     with pytest.raises(InputError, match="group"):
-        sat.list_comments(con, ALL, "nps", ("fans",))
+        sat_comments.list_comments(con, ALL, "nps", ("fans",))
 
 
 def test_an_empty_workspace_gives_empty_results():
@@ -473,5 +474,5 @@ def test_an_empty_workspace_gives_empty_results():
     assert sat.compute_weekly_scores(con, ALL).is_empty()
     assert sat.compute_score_trend(con, ALL, "nps").is_empty()
     assert sat.compute_segment_scores(con, ALL, "csat").is_empty()
-    assert sat.compute_top_words(con, ALL, "nps").is_empty()
+    assert sat_comments.compute_top_words(con, ALL, "nps").is_empty()
     assert sat.compute_outcomes_after_answer(con, ALL, "csat")["customers"].to_list() == [0, 0]
